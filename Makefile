@@ -1,0 +1,39 @@
+# Two entry points, each creating the local .venv it needs: `make demo` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+# The plugin tests call the `mypy` executable: it must be the venv's.
+export PATH := $(BIN):$(PATH)
+
+.PHONY: demo test lint typecheck bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@ $(VENV)/.installed-demo
+
+demo: $(VENV)/.installed-demo
+	$(BIN)/python -m shapely_nn demo
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q -n 2
+	$(MAKE) --no-print-directory typecheck lint
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy shapely_nn
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check shapely_nn
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,175 @@
+"""Guards: the seeds' proof-like preconditions as checks with clear messages.
+
+Two forms of each precondition, one rule behind both:
+
+* validators for annotations, checked by beartype under ``@shapechecked`` or ``check_package``:
+  ``def f(seq_len: Positive, embed: divisible_by(4)) ...`` (``Positive``, ``NonNegative``,
+  ``NonZero``, ``divisible_by(k)``, ``below(n)``, ``token_ids(vocab)``);
+* ``require_*`` functions for preconditions that relate several values at run time
+  (``embed_dim % heads == 0``, ids below a vocabulary size known only from a layer). They raise
+  ``GuardError`` naming the precondition and the value, and are switched off by nothing: they
+  guard the semantics, not the annotations.
+
+Each rule is a ``reason_*`` function returning ``None`` or the message; the callers raise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import numpy as np
+from beartype.vale import Is
+
+from shapely_nn._tensor import Tensor
+
+__all__ = [
+    "GuardError",
+    "NonNegative",
+    "NonZero",
+    "Positive",
+    "below",
+    "divisible_by",
+    "reason_divisible",
+    "reason_ids_in_range",
+    "reason_index",
+    "reason_nonzero",
+    "reason_positive",
+    "require_divisible",
+    "require_ids_in_range",
+    "require_index",
+    "require_nonzero",
+    "require_positive",
+    "token_ids",
+]
+
+
+class GuardError(ValueError):
+    """A precondition of the seeds (nonzero length, id in range, divisibility) does not hold."""
+
+
+# ---- rules --------------------------------------------------------------------------------
+
+
+def reason_positive(name: str, value: int) -> str | None:
+    """``value > 0``."""
+    return None if value > 0 else f"{name} > 0 does not hold: {name} = {value}"
+
+
+def reason_nonzero(name: str, value: int) -> str | None:
+    """``value != 0``."""
+    return None if value != 0 else f"{name} != 0 does not hold: {name} = 0"
+
+
+def reason_divisible(name: str, value: int, divisor_name: str, divisor: int) -> str | None:
+    """``value % divisor == 0`` (and ``divisor > 0``)."""
+    if divisor <= 0:
+        return f"{divisor_name} > 0 does not hold: {divisor_name} = {divisor}"
+    if value % divisor:
+        return (
+            f"{name} % {divisor_name} == 0 does not hold: {name} = {value}, "
+            f"{divisor_name} = {divisor}, remainder {value % divisor}"
+        )
+    return None
+
+
+def reason_index(name: str, index: int, size: int) -> str | None:
+    """``0 <= index < size``."""
+    if 0 <= index < size:
+        return None
+    return f"0 <= {name} < {size} does not hold: {name} = {index}"
+
+
+def reason_ids_in_range(name: str, ids: Any, vocab: int) -> str | None:
+    """Every id in ``[0, vocab)``; names the first offender and its position."""
+    array = np.asarray(ids.numpy() if isinstance(ids, Tensor) else ids)
+    if array.dtype.kind not in "iu":
+        return f"{name} must be integer token ids, got dtype {array.dtype}"
+    if array.size == 0:
+        return None
+    bad = (array < 0) | (array >= vocab)
+    if not bad.any():
+        return None
+    position = tuple(int(i) for i in np.argwhere(bad)[0])
+    where = position[0] if len(position) == 1 else position
+    return (
+        f"every id in {name} must be in [0, {vocab}): {name}[{where}] = {array[position]}"
+        f" ({int(bad.sum())} out of range)"
+    )
+
+
+def _raise(reason: str | None) -> None:
+    if reason is not None:
+        raise GuardError(reason)
+
+
+def require_positive(**values: int) -> None:
+    """``GuardError`` unless every named value is ``> 0``: ``require_positive(seq_len=t)``."""
+    for name, value in values.items():
+        _raise(reason_positive(name, value))
+
+
+def require_nonzero(**values: int) -> None:
+    """``GuardError`` unless every named value is ``!= 0``: ``require_nonzero(max_len=n)``."""
+    for name, value in values.items():
+        _raise(reason_nonzero(name, value))
+
+
+def require_divisible(name: str, value: int, divisor_name: str, divisor: int) -> None:
+    """``GuardError`` unless ``value % divisor == 0``: ``embed_dim % heads == 0``."""
+    _raise(reason_divisible(name, value, divisor_name, divisor))
+
+
+def require_index(name: str, index: int, size: int) -> None:
+    """``GuardError`` unless ``0 <= index < size``."""
+    _raise(reason_index(name, index, size))
+
+
+def require_ids_in_range(ids: Any, vocab: int, name: str = "ids") -> None:
+    """``GuardError`` unless every token id is in ``[0, vocab)``."""
+    _raise(reason_ids_in_range(name, ids, vocab))
+
+
+# ---- validators for annotations -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Validator:
+    """A named predicate, so beartype's message reads ``Is[positive]``, not a lambda."""
+
+    text: str
+    test: Any
+
+    def __call__(self, value: Any) -> bool:
+        return bool(self.test(value))
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+Positive = Annotated[int, Is[_Validator("positive (> 0)", lambda n: n > 0)]]
+"""An ``int`` that must be ``> 0`` (sizes, sequence lengths)."""
+
+NonNegative = Annotated[int, Is[_Validator("non-negative (>= 0)", lambda n: n >= 0)]]
+"""An ``int`` that must be ``>= 0``."""
+
+NonZero = Annotated[int, Is[_Validator("nonzero (!= 0)", lambda n: n != 0)]]
+"""An ``int`` that must be ``!= 0`` (the seeds' ``maxLen != 0``)."""
+
+
+def divisible_by(k: int) -> Any:
+    """An ``int`` annotation that must be a multiple of ``k``: ``Annotated[int, ...]``."""
+    return Annotated[int, Is[_Validator(f"divisible by {k}", lambda n: n % k == 0)]]
+
+
+def below(n: int) -> Any:
+    """An ``int`` index annotation that must be in ``[0, n)``."""
+    return Annotated[int, Is[_Validator(f"in [0, {n})", lambda i: 0 <= i < n)]]
+
+
+def token_ids(vocab: int) -> Any:
+    """A ``Tensor`` of int64 ids annotation whose every id must be in ``[0, vocab)``."""
+    text = f"token ids in [0, {vocab})"
+    return Annotated[
+        Tensor, Is[_Validator(text, lambda t: reason_ids_in_range("ids", t, vocab) is None)]
+    ]

@@ -1,0 +1,118 @@
+"""What every layer shares: parameters as named arrays, grad records, seeded init.
+
+A layer is a frozen dataclass whose fields are its parameters (``numpy`` arrays) or
+sub-layers. It offers:
+
+* ``__call__(x)``: the forward pass on ``Tensor``s (shape-checked at the boundary);
+* ``forward(x) -> (y, cache)`` and ``backward(cache, grad_y) -> (grads, grad_x)``: the explicit
+  reverse pass, with a grad record whose fields mirror the parameters;
+* ``parameters()`` / ``with_parameters(...)``: a flat ``{"name": array}`` view and its inverse,
+  which optimizers, save/load and PyTorch export use.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any, Self
+
+import numpy as np
+import numpy.typing as npt
+
+from shapely_nn._shape import ShapeError
+
+Array = npt.NDArray[Any]
+Rng = np.random.Generator | int
+
+
+def as_generator(rng: Rng) -> np.random.Generator:
+    """A ``Generator`` from a ``Generator`` or an int seed."""
+    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+
+
+def uniform(rng: np.random.Generator, bound: float, shape: tuple[int, ...], dtype: Any) -> Array:
+    """``U(-bound, bound)`` samples, PyTorch's default init scale for Linear and RNNs."""
+    return rng.uniform(-bound, bound, size=shape).astype(dtype)
+
+
+def require_float_dtype(dtype: Any) -> np.dtype[Any]:
+    """float32 or float64, else ``TypeError``."""
+    dt: np.dtype[Any] = np.dtype(dtype)
+    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise TypeError(f"layer parameters must be float32 or float64, got {dt}")
+    return dt
+
+
+def _flatten(prefix: str, value: Any, out: dict[str, Array]) -> None:
+    if isinstance(value, np.ndarray):
+        out[prefix] = value
+    elif isinstance(value, Layer | GradRecord):
+        for f in dataclasses.fields(value):  # type: ignore[arg-type]
+            _flatten(f"{prefix}.{f.name}" if prefix else f.name, getattr(value, f.name), out)
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _flatten(f"{prefix}.{i}", item, out)
+
+
+class Layer:
+    """Base of layers: a frozen dataclass of parameter arrays and sub-layers."""
+
+    def parameters(self) -> dict[str, Array]:
+        """Every parameter array by dotted name (``"weight"``, ``"layers.0.bias"``)."""
+        out: dict[str, Array] = {}
+        _flatten("", self, out)
+        return out
+
+    def with_parameters(self, params: Mapping[str, Array]) -> Self:
+        """A copy with these parameter arrays; names, shapes and dtypes must match."""
+        current = self.parameters()
+        unknown = sorted(set(params) - set(current))
+        if unknown:
+            raise KeyError(f"{type(self).__name__} has no parameters {unknown}")
+        for name, array in params.items():
+            old = current[name]
+            if not isinstance(array, np.ndarray) or array.shape != old.shape:
+                got = getattr(array, "shape", type(array).__name__)
+                raise ShapeError(
+                    f"{type(self).__name__}.{name}: expected shape {list(old.shape)}, got {got}"
+                )
+            if array.dtype != old.dtype:
+                raise TypeError(
+                    f"{type(self).__name__}.{name}: expected dtype {old.dtype}, got {array.dtype}"
+                )
+        return _rebuild(self, "", params)  # type: ignore[no-any-return]
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """The dtype of the parameters."""
+        first = next(iter(self.parameters().values()))
+        return first.dtype
+
+
+def _rebuild(value: Any, prefix: str, params: Mapping[str, Array]) -> Any:
+    if isinstance(value, np.ndarray):
+        return params.get(prefix, value)
+    if isinstance(value, Layer):
+        changes = {
+            f.name: _rebuild(
+                getattr(value, f.name), f"{prefix}.{f.name}" if prefix else f.name, params
+            )
+            for f in dataclasses.fields(value)  # type: ignore[arg-type]
+        }
+        out = object.__new__(type(value))
+        for name, v in changes.items():
+            object.__setattr__(out, name, v)
+        return out
+    if isinstance(value, list | tuple):
+        return type(value)(_rebuild(v, f"{prefix}.{i}", params) for i, v in enumerate(value))
+    return value
+
+
+class GradRecord:
+    """Base of grad records (``LinearGrads``...): fields mirror the layer's parameters."""
+
+    def as_dict(self) -> dict[str, Array]:
+        """The gradients by the same dotted names as ``Layer.parameters()``."""
+        out: dict[str, Array] = {}
+        _flatten("", self, out)
+        return out
