@@ -1,23 +1,15 @@
 """Timing helpers shared by the benchmarks.
 
-Import this module first in a benchmark: it clears OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE
-(which slow a current NumPy on this kind of machine) before NumPy loads, pins both libraries
-to 2 threads, and reports which BLAS kernel actually ran.
+The package ``__init__`` has already cleared the OpenBLAS variables and pinned the threads;
+``blas_info`` reports which BLAS kernel actually ran.
 """
 
 from __future__ import annotations
 
-import os
-
-for _var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
-    os.environ.pop(_var, None)
-os.environ.setdefault("OMP_NUM_THREADS", "2")
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
-
-import statistics  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from typing import Any  # noqa: E402
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
 
 THREADS = 2
 

@@ -65,9 +65,12 @@ _EXPORTS: dict[str, str] = {
     "GuardError": "guards",
 }
 
-__all__ = sorted(_EXPORTS)
+_SUBMODULES = ("functional", "guards", "io", "layers", "modules", "train")
+
+__all__ = sorted([*_EXPORTS, *_SUBMODULES])
 
 if TYPE_CHECKING:
+    from shapely_nn import functional, guards, io, layers, train
     from shapely_nn._checking import checks_enabled, set_checks, shapechecked
     from shapely_nn._dims import Dim
     from shapely_nn._hook import check_package
@@ -113,6 +116,8 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"shapely_nn.{name}")
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'shapely_nn' has no attribute {name!r}")

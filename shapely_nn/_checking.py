@@ -20,8 +20,8 @@ from typing import Any, ParamSpec, TypeVar
 
 from beartype import beartype
 
-from shapely_nn._dims import Dim, DimLike, evaluate, format_dim
-from shapely_nn._shape import DimEnv, ShapeError
+from shapely_nn._dims import Dim, DimLike, evaluate, format_dim, solve
+from shapely_nn._shape import ShapeError
 from shapely_nn._tensor import Tensor
 from shapely_nn._typelevel import AnnotationError, Wildcard, annotation_dim
 
@@ -60,20 +60,40 @@ class Variadic:
 SpecDim = DimLike | Wildcard | Variadic
 
 
+_LITERAL, _ATOM, _COMPOUND = 0, 1, 2
+
+
 @dataclass(frozen=True, slots=True)
 class TensorSpec:
-    """The dims a ``Tensor[...]`` annotation asks for, read once at decoration time."""
+    """The dims a ``Tensor[...]`` annotation asks for, read once at decoration time.
+
+    ``items`` lists the fixed dims as ``(axis, kind, dim)`` with a negative axis for dims
+    after a variadic run, so a call only indexes the shape tuple.
+    """
 
     dims: tuple[SpecDim, ...]
     text: str
+    variadic_at: int | None
+    items: tuple[tuple[int, int, Any], ...]
 
-    @property
-    def variadic_at(self) -> int | None:
-        """Index of the variadic run, if any."""
-        for i, d in enumerate(self.dims):
-            if isinstance(d, Variadic):
-                return i
-        return None
+    @classmethod
+    def of(cls, dims: tuple[SpecDim, ...], text: str) -> TensorSpec:
+        """Precompile the per-axis checks."""
+        at = next((i for i, d in enumerate(dims) if isinstance(d, Variadic)), None)
+        tail = 0 if at is None else len(dims) - at - 1
+        items: list[tuple[int, int, Any]] = []
+        for i, d in enumerate(dims):
+            if isinstance(d, Wildcard | Variadic):
+                continue
+            axis = i if at is None or i < at else i - len(dims)
+            if isinstance(d, int):
+                items.append((axis, _LITERAL, d))
+            elif d.atom is not None:
+                items.append((axis, _ATOM, d.atom))
+            else:
+                items.append((axis, _COMPOUND, d))
+        assert tail >= 0
+        return cls(dims, text, at, tuple(items))
 
 
 # A check tree: a TensorSpec, a tuple of check trees (for tuple[...]), or an optional one.
@@ -119,7 +139,7 @@ def tensor_spec(annotation: Any) -> TensorSpec:
     if sum(isinstance(d, Variadic) for d in dims) > 1:
         raise AnnotationError(f"{annotation!r} has more than one variadic run of dims")
     text = "Tensor[" + ", ".join(_spec_text(d) for d in dims) + "]"
-    return TensorSpec(tuple(dims), text)
+    return TensorSpec.of(tuple(dims), text)
 
 
 def _spec_text(d: SpecDim) -> str:
@@ -158,12 +178,13 @@ def _check_tree(annotation: Any) -> Check | None:
 class _Binder:
     """One call's dim bindings: plain dims first, sums and products once their atoms are known."""
 
-    __slots__ = ("env", "pending", "variadics", "where")
+    __slots__ = ("bindings", "origins", "pending", "variadics", "where")
 
     def __init__(self, where: str) -> None:
-        self.env = DimEnv()
+        self.bindings: dict[str, int] = {}
+        self.origins: dict[str, tuple[str, int]] = {}
         self.variadics: dict[str, tuple[tuple[int, ...], str]] = {}
-        self.pending: list[tuple[DimLike, int, str, str]] = []
+        self.pending: list[tuple[Dim, int, int, str, tuple[int, ...], TensorSpec]] = []
         self.where = where
 
     def fail(self, subject: str, shape: tuple[int, ...], spec: TensorSpec, reason: str) -> None:
@@ -177,7 +198,7 @@ class _Binder:
                 raise TypeError(
                     f"{self.where}: {subject} should be a {tree.text}, got {type(value).__name__}"
                 )
-            self.match(tree, value.numpy().shape, subject)
+            self.match(tree, value._array.shape, subject)
         elif isinstance(tree, OptionalSpec):
             if value is not None:
                 self.check(tree.inner, value, subject)
@@ -189,65 +210,86 @@ class _Binder:
                     self.check(item, v, f"{subject}[{i}]")
 
     def match(self, spec: TensorSpec, shape: tuple[int, ...], subject: str) -> None:
-        dims = spec.dims
-        at = spec.variadic_at
         rank = len(shape)
+        at = spec.variadic_at
         if at is None:
-            if rank != len(dims):
-                self.fail(subject, shape, spec, f"expected rank {len(dims)}, got rank {rank}")
-            pairs = list(enumerate(zip(dims, shape, strict=True)))
+            if rank != len(spec.dims):
+                self.fail(subject, shape, spec, f"expected rank {len(spec.dims)}, got rank {rank}")
         else:
-            fixed = len(dims) - 1
+            fixed = len(spec.dims) - 1
             if rank < fixed:
                 self.fail(subject, shape, spec, f"expected rank >= {fixed}, got rank {rank}")
-            tail = len(dims) - at - 1
-            run = shape[at : rank - tail]
-            var = dims[at]
-            assert isinstance(var, Variadic)
-            if var.name is not None:
-                seen = self.variadics.get(var.name)
-                if seen is None:
-                    self.variadics[var.name] = (run, subject)
-                elif seen[0] != run:
+            self._match_run(spec, shape, subject, at, rank - (fixed - at))
+        bindings = self.bindings
+        for axis, kind, d in spec.items:
+            size = shape[axis]
+            if kind == _LITERAL:
+                if size != d:
+                    self.fail(subject, shape, spec, f"axis {axis % rank}: expected {d}, got {size}")
+            elif kind == _ATOM:
+                bound = bindings.get(d)
+                if bound is None:
+                    bindings[d] = size
+                    self.origins[d] = (subject, axis % rank)
+                elif bound != size:
+                    origin, origin_axis = self.origins[d]
                     self.fail(
                         subject,
                         shape,
                         spec,
-                        f"*{var.name} is {_fmt(seen[0])} (from {seen[1]}), got {_fmt(run)}",
+                        f"axis {axis % rank}: {d} is {bound} (from {origin} axis {origin_axis}), "
+                        f"got {size}",
                     )
-            pairs = [(i, (dims[i], shape[i])) for i in range(at)]
-            pairs += [
-                (rank - tail + j, (dims[at + 1 + j], shape[rank - tail + j])) for j in range(tail)
-            ]
-        for axis, (d, size) in pairs:
-            if isinstance(d, Wildcard | Variadic):
-                continue
-            where = f"{subject} axis {axis}"
-            if isinstance(d, Dim) and d.atom is None and evaluate(d, self.env.bindings) is None:
-                self.pending.append((d, size, where, spec.text))
-                continue
-            reason = self.env.bind(d, size, where)
-            if reason is not None:
-                self.fail(subject, shape, spec, f"axis {axis}: {reason}")
+            else:
+                self.pending.append((d, size, axis % rank, subject, shape, spec))
+        if self.pending:
+            self.settle()
+
+    def _match_run(
+        self, spec: TensorSpec, shape: tuple[int, ...], subject: str, start: int, stop: int
+    ) -> None:
+        var = spec.dims[start]
+        assert isinstance(var, Variadic)
+        if var.name is None:
+            return
+        run = shape[start:stop]
+        seen = self.variadics.get(var.name)
+        if seen is None:
+            self.variadics[var.name] = (run, subject)
+        elif seen[0] != run:
+            self.fail(
+                subject,
+                shape,
+                spec,
+                f"*{var.name} is {_fmt(seen[0])} (from {seen[1]}), got {_fmt(run)}",
+            )
 
     def settle(self) -> None:
-        """Check the deferred sums and products now that the plain dims are bound."""
+        """Check the sums and products whose atoms are now known (or solvable)."""
         progress = True
         while self.pending and progress:
             progress = False
             for item in list(self.pending):
-                d, size, where, text = item
-                if evaluate(d, self.env.bindings) is None and not _solvable(d, self.env):
-                    continue
+                d, size, axis, subject, shape, spec = item
+                value = evaluate(d, self.bindings)
+                if value is None:
+                    solved = solve(d, size, self.bindings)
+                    if solved is None:
+                        continue  # more than one unknown: wait for another argument
+                    if isinstance(solved, str):
+                        self.fail(subject, shape, spec, f"axis {axis}: {solved}")
+                    else:
+                        self.bindings[solved[0]] = solved[1]
+                        self.origins[solved[0]] = (subject, axis)
+                elif value != size:
+                    self.fail(
+                        subject,
+                        shape,
+                        spec,
+                        f"axis {axis}: expected {format_dim(d)} = {value}, got {size}",
+                    )
                 self.pending.remove(item)
                 progress = True
-                reason = self.env.bind(d, size, where)
-                if reason is not None:
-                    raise ShapeError(f"{self.where}: {where} (expected {text}): {reason}")
-
-
-def _solvable(d: DimLike, env: DimEnv) -> bool:
-    return isinstance(d, Dim) and sum(n not in env for n in d.names) == 1
 
 
 def _fmt(shape: tuple[int, ...]) -> str:
@@ -273,11 +315,6 @@ class _Plan:
     @classmethod
     def build(cls, fn: Callable[..., Any]) -> _Plan:
         hints = typing.get_type_hints(fn, include_extras=True)
-        checked: Callable[..., Any] = beartype(fn)
-        if _uses_jaxtyping(hints):
-            from jaxtyping import jaxtyped
-
-            checked = jaxtyped(typechecker=beartype)(fn)
         params: list[tuple[int | None, str, Check]] = []
         for index, (name, param) in enumerate(inspect.signature(fn).parameters.items()):
             tree = _check_tree(hints.get(name))
@@ -286,7 +323,20 @@ class _Plan:
             positional = param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD)
             params.append((index if positional else None, name, tree))
         returns = _check_tree(hints.get("return"))
-        return cls(checked, tuple(params), returns, f"{fn.__qualname__}()")
+        # A bare Tensor[...] hint is checked in full by the binder (isinstance included);
+        # beartype is only worth its per-call cost when some other hint remains.
+        covered = {name for _, name, tree in params if isinstance(tree, TensorSpec)}
+        if isinstance(returns, TensorSpec):
+            covered.add("return")
+        checked: Callable[..., Any] = fn
+        if _uses_jaxtyping(hints):
+            from jaxtyping import jaxtyped
+
+            checked = jaxtyped(typechecker=beartype)(fn)
+        elif set(hints) - covered:
+            checked = beartype(fn)
+        name = fn.__qualname__.rsplit("<locals>.", 1)[-1]
+        return cls(checked, tuple(params), returns, f"{name}()")
 
     def call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         binder = _Binder(self.where)
@@ -295,11 +345,9 @@ class _Plan:
                 binder.check(tree, args[index], f'argument "{name}"')
             elif name in kwargs:
                 binder.check(tree, kwargs[name], f'argument "{name}"')
-        binder.settle()
         result = self.checked(*args, **kwargs)
         if self.returns is not None:
             binder.check(self.returns, result, "return value")
-            binder.settle()
         return result
 
 

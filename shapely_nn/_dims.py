@@ -163,6 +163,23 @@ def evaluate(d: DimLike, env: Mapping[str, int]) -> int | None:
     return total
 
 
+def substitute(d: DimLike, env: Mapping[str, int]) -> DimLike:
+    """``d`` with every bound atom replaced by its value; unbound atoms stay symbolic."""
+    if isinstance(d, int):
+        return d
+    out: list[tuple[Monomial, int]] = []
+    for mono, coeff in d.terms:
+        kept: list[str] = []
+        for name in mono:
+            bound = env.get(name)
+            if bound is None:
+                kept.append(name)
+            else:
+                coeff *= bound
+        out.append((tuple(kept), coeff))
+    return Dim.from_terms(out)
+
+
 def solve(d: Dim, value: int, env: Mapping[str, int]) -> tuple[str, int] | str | None:
     """Solve ``d == value`` for its one unbound atom, if that atom appears linearly.
 

@@ -91,7 +91,7 @@ def matmul(left: Shape, right: Shape) -> Rule:
             f"matmul: batch dims differ: left {left} has {Shape(left_batch)}, right {right} has "
             f"{Shape(right_batch)} (a right operand of rank 2 is shared across the batch)"
         )
-    return Shape((*left_batch, left.dims[-2], right.dims[-1]))
+    return Shape._trusted((*left_batch, left.dims[-2], right.dims[-1]))
 
 
 def concat(shapes: Sequence[Shape], axis: int) -> Rule:

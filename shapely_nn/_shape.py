@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar, overload
 
-from shapely_nn._dims import Dim, DimLike, evaluate, format_dim, solve
+from shapely_nn._dims import Dim, DimLike, evaluate, format_dim, solve, substitute
 
 
 class ShapeError(ValueError):
@@ -30,6 +30,14 @@ class Shape:
             if isinstance(d, int) and d < 0:
                 raise ShapeError(f"a dim must be non-negative, got {d}")
         object.__setattr__(self, "_dims", dims)
+
+    @classmethod
+    def _trusted(cls, dims: tuple[DimLike, ...]) -> Shape:
+        # For dims that are valid by construction (a NumPy shape, parts of a Shape): the
+        # validation loop would be most of the cost of reading a tensor's shape.
+        out = object.__new__(cls)
+        object.__setattr__(out, "_dims", dims)
+        return out
 
     @classmethod
     def of(cls, *dims: DimLike) -> Shape:
@@ -79,7 +87,7 @@ class Shape:
         """The inner shape (``s`` of ``Shape.dim(n, s)``)."""
         if not self._dims:
             raise ShapeError("tail: a scalar shape has no dims")
-        return Shape(self._dims[1:])
+        return Shape._trusted(self._dims[1:])
 
     @property
     def is_concrete(self) -> bool:
@@ -88,7 +96,7 @@ class Shape:
 
     def concat(self, other: Shape) -> Shape:
         """This shape's dims followed by ``other``'s (an outer product of index spaces)."""
-        return Shape(self._dims + other._dims)
+        return Shape._trusted(self._dims + other._dims)
 
     def append(self, n: DimLike) -> Shape:
         """This shape with one more innermost dim."""
@@ -113,15 +121,11 @@ class Shape:
     def remove(self, axis: int) -> Shape:
         """This shape without the dim at ``axis``."""
         i = self.axis(axis)
-        return Shape(self._dims[:i] + self._dims[i + 1 :])
+        return Shape._trusted(self._dims[:i] + self._dims[i + 1 :])
 
     def evaluate(self, env: DimEnv) -> Shape:
         """Substitute bound symbols; unbound ones stay symbolic."""
-        out: list[DimLike] = []
-        for d in self._dims:
-            value = evaluate(d, env.bindings)
-            out.append(d if value is None else value)
-        return Shape(tuple(out))
+        return Shape(tuple(substitute(d, env.bindings) for d in self._dims))
 
     def __len__(self) -> int:
         return len(self._dims)
@@ -135,7 +139,7 @@ class Shape:
     def __getitem__(self, index: slice) -> Shape: ...
     def __getitem__(self, index: int | slice) -> DimLike | Shape:
         if isinstance(index, slice):
-            return Shape(self._dims[index])
+            return Shape._trusted(self._dims[index])
         return self._dims[index]
 
     def __eq__(self, other: object) -> bool:

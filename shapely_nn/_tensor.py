@@ -75,7 +75,7 @@ class Tensor(Generic[*Dims]):
     @property
     def shape(self) -> Shape:
         """The shape as a ``Shape``."""
-        return Shape(self._array.shape)
+        return Shape._trusted(self._array.shape)
 
     @property
     def dtype(self) -> np.dtype[Any]:
@@ -393,12 +393,17 @@ def one_hot(ids: AnyTensor, num_classes: int, dtype: npt.DTypeLike = np.float32)
     return Tensor._wrap(np.eye(num_classes, dtype=_checked_dtype(dtype))[a])
 
 
+def _empty_axis(x: AnyTensor, axis: int | tuple[int, ...] | None) -> bool:
+    axes = range(x.rank) if axis is None else (axis,) if isinstance(axis, int) else axis
+    return any(x._array.shape[a] == 0 for a in axes)
+
+
 def _reduce(
     op: str, x: AnyTensor, axis: int | tuple[int, ...] | None, keepdims: bool, fn: Any
 ) -> AnyTensor:
     _rule(_rules.reduce(op, x.shape, axis, keepdims))
-    if op in ("max", "argmax") and x._array.size == 0:
-        raise ShapeError(f"{op}: cannot reduce an empty tensor of shape {x.shape}")
+    if op == "max" and _empty_axis(x, axis):
+        raise ShapeError(f"{op}: cannot reduce over an empty axis of {x.shape}")
     return Tensor._wrap(np.asarray(fn(x._array, axis=axis, keepdims=keepdims)))
 
 
@@ -415,8 +420,7 @@ def mean(
     """Mean over ``axis`` (all if ``None``); the reduced dims must be non-empty."""
     _require_float("mean", x)
     _rule(_rules.reduce("mean", x.shape, axis, keepdims))
-    axes = range(x.rank) if axis is None else (axis,) if isinstance(axis, int) else axis
-    if any(x._array.shape[a] == 0 for a in axes):
+    if _empty_axis(x, axis):
         raise ShapeError(f"mean: cannot average over an empty axis of {x.shape}")
     return Tensor._wrap(np.asarray(np.mean(x._array, axis=axis, keepdims=keepdims)))
 

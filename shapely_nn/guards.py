@@ -3,7 +3,8 @@
 Two forms of each precondition, one rule behind both:
 
 * validators for annotations, checked by beartype under ``@shapechecked`` or ``check_package``:
-  ``def f(seq_len: Positive, embed: divisible_by(4)) ...`` (``Positive``, ``NonNegative``,
+  ``def f(seq_len: Positive, embed: Annotated[int, divisible_by(4)])``
+  (``Positive``, ``NonNegative``,
   ``NonZero``, ``divisible_by(k)``, ``below(n)``, ``token_ids(vocab)``);
 * ``require_*`` functions for preconditions that relate several values at run time
   (``embed_dim % heads == 0``, ids below a vocabulary size known only from a layer). They raise
@@ -158,18 +159,16 @@ NonZero = Annotated[int, Is[_Validator("nonzero (!= 0)", lambda n: n != 0)]]
 
 
 def divisible_by(k: int) -> Any:
-    """An ``int`` annotation that must be a multiple of ``k``: ``Annotated[int, ...]``."""
-    return Annotated[int, Is[_Validator(f"divisible by {k}", lambda n: n % k == 0)]]
+    """Validator for ``Annotated[int, divisible_by(k)]``: a multiple of ``k``."""
+    return Is[_Validator(f"divisible by {k}", lambda n: n % k == 0)]
 
 
 def below(n: int) -> Any:
-    """An ``int`` index annotation that must be in ``[0, n)``."""
-    return Annotated[int, Is[_Validator(f"in [0, {n})", lambda i: 0 <= i < n)]]
+    """Validator for ``Annotated[int, below(n)]``: an index in ``[0, n)``."""
+    return Is[_Validator(f"in [0, {n})", lambda i: 0 <= i < n)]
 
 
 def token_ids(vocab: int) -> Any:
-    """A ``Tensor`` of int64 ids annotation whose every id must be in ``[0, vocab)``."""
+    """Validator for ``Annotated[Tensor[T], token_ids(vocab)]``: every id in ``[0, vocab)``."""
     text = f"token ids in [0, {vocab})"
-    return Annotated[
-        Tensor, Is[_Validator(text, lambda t: reason_ids_in_range("ids", t, vocab) is None)]
-    ]
+    return Is[_Validator(text, lambda t: reason_ids_in_range("ids", t, vocab) is None)]
