@@ -70,49 +70,74 @@ _SUBMODULES = ("functional", "guards", "io", "layers", "modules", "train")
 __all__ = sorted([*_EXPORTS, *_SUBMODULES])
 
 if TYPE_CHECKING:
-    from shapely_nn import functional, guards, io, layers, train
-    from shapely_nn._checking import checks_enabled, set_checks, shapechecked
-    from shapely_nn._dims import Dim
-    from shapely_nn._hook import check_package
-    from shapely_nn._shape import DimEnv, Shape, ShapeError
-    from shapely_nn._tensor import (
-        AnyTensor,
-        DTypeError,
-        IndexBoundsError,
-        Tensor,
-        add,
-        argmax,
-        broadcast_to,
-        concat,
-        div,
-        exp,
-        log,
-        log_softmax,
-        logsumexp,
-        matmul,
-        max_,
-        mean,
-        mul,
-        one_hot,
-        ones,
-        permute,
-        randn,
-        relu,
-        reshape,
-        sigmoid,
-        softmax,
-        split,
-        stack,
-        sub,
-        sum_,
-        take,
-        tanh,
-        tensor,
-        transpose,
-        zeros,
+    from shapely_nn import (
+        functional as functional,
+        guards as guards,
+        io as io,
+        layers as layers,
+        train as train,
     )
-    from shapely_nn._typelevel import Add, AnnotationError, FloorDiv, Mul
-    from shapely_nn.guards import GuardError
+    from shapely_nn._checking import (
+        checks_enabled as checks_enabled,
+        set_checks as set_checks,
+        shapechecked as shapechecked,
+    )
+    from shapely_nn._dims import (
+        Dim as Dim,
+    )
+    from shapely_nn._hook import (
+        check_package as check_package,
+    )
+    from shapely_nn._shape import (
+        DimEnv as DimEnv,
+        Shape as Shape,
+        ShapeError as ShapeError,
+    )
+    from shapely_nn._tensor import (
+        AnyTensor as AnyTensor,
+        DTypeError as DTypeError,
+        IndexBoundsError as IndexBoundsError,
+        Tensor as Tensor,
+        add as add,
+        argmax as argmax,
+        broadcast_to as broadcast_to,
+        concat as concat,
+        div as div,
+        exp as exp,
+        log as log,
+        log_softmax as log_softmax,
+        logsumexp as logsumexp,
+        matmul as matmul,
+        max_ as max_,
+        mean as mean,
+        mul as mul,
+        one_hot as one_hot,
+        ones as ones,
+        permute as permute,
+        randn as randn,
+        relu as relu,
+        reshape as reshape,
+        sigmoid as sigmoid,
+        softmax as softmax,
+        split as split,
+        stack as stack,
+        sub as sub,
+        sum_ as sum_,
+        take as take,
+        tanh as tanh,
+        tensor as tensor,
+        transpose as transpose,
+        zeros as zeros,
+    )
+    from shapely_nn._typelevel import (
+        Add as Add,
+        AnnotationError as AnnotationError,
+        FloorDiv as FloorDiv,
+        Mul as Mul,
+    )
+    from shapely_nn.guards import (
+        GuardError as GuardError,
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -82,6 +82,18 @@ class Layer:
                 )
         return _rebuild(self, "", params)  # type: ignore[no-any-return]
 
+    def __rshift__(self, other: Any) -> Any:
+        """``self >> other``: a ``Chain``, ``other`` applied to this layer's output."""
+        from shapely_nn.modules._compose import Chain
+
+        return Chain([self, other])
+
+    def __matmul__(self, other: Any) -> Any:
+        """``self @ other``: a ``Parallel`` pair, ``(x1, x2) -> (self(x1), other(x2))``."""
+        from shapely_nn.modules._compose import Parallel
+
+        return Parallel([self, other])
+
     @property
     def dtype(self) -> np.dtype[Any]:
         """The dtype of the parameters."""
