@@ -1,10 +1,27 @@
-"""Training: gradient checks (losses, optimizers and the fit loop arrive with the zoo)."""
+"""Training: losses with their gradients, optimizers, clipping, the fit loop, gradcheck."""
 
+from shapely_nn.train._fit import Optimizer, fit, train_step
 from shapely_nn.train._gradcheck import (
     GradcheckError,
     GradcheckResult,
     gradcheck,
     numerical_gradient,
 )
+from shapely_nn.train._losses import cross_entropy, cross_entropy_onehot, mse
+from shapely_nn.train._optim import SGD, Adam, clip_grad_norm
 
-__all__ = ["GradcheckError", "GradcheckResult", "gradcheck", "numerical_gradient"]
+__all__ = [
+    "SGD",
+    "Adam",
+    "GradcheckError",
+    "GradcheckResult",
+    "Optimizer",
+    "clip_grad_norm",
+    "cross_entropy",
+    "cross_entropy_onehot",
+    "fit",
+    "gradcheck",
+    "mse",
+    "numerical_gradient",
+    "train_step",
+]

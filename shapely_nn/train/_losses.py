@@ -1,0 +1,75 @@
+"""Losses, each returning ``(value, gradient with respect to the prediction)``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from shapely_nn import functional
+from shapely_nn._shape import ShapeError
+from shapely_nn._tensor import Tensor
+from shapely_nn.guards import require_ids_in_range
+
+AnyTensor = Tensor[*tuple[Any, ...]]
+
+
+def _same_shape(op: str, what: str, got: tuple[int, ...], expected: tuple[int, ...]) -> None:
+    if got != expected:
+        raise ShapeError(f"{op}: {what} has shape {list(got)}, expected {list(expected)}")
+
+
+def cross_entropy(
+    logits: AnyTensor, targets: AnyTensor, *, mask: AnyTensor | None = None
+) -> tuple[float, AnyTensor]:
+    """Mean cross-entropy of ``logits`` ``[*B, C]`` against int ids ``[*B]``.
+
+    ``mask`` (bool ``[*B]``) keeps the positions that count (padding out); the mean is over
+    those. Returns the loss and ``dL/dlogits`` (``(softmax - one_hot) / count`` where kept).
+    """
+    z = logits.numpy()
+    ids = targets.numpy()
+    if z.ndim == 0:
+        raise ShapeError("cross_entropy: logits must have a class axis, got a scalar")
+    _same_shape("cross_entropy", "targets", ids.shape, z.shape[:-1])
+    keep = np.ones(ids.shape, dtype=bool) if mask is None else mask.numpy()
+    if mask is not None:
+        _same_shape("cross_entropy", "mask", keep.shape, ids.shape)
+        if keep.dtype != np.bool_:
+            raise TypeError(f"cross_entropy: mask must be bool, got {keep.dtype}")
+    count = int(keep.sum())
+    if count == 0:
+        raise ShapeError("cross_entropy: the mask keeps no position")
+    require_ids_in_range(ids[keep], z.shape[-1], name="targets")
+    safe = np.where(keep, ids, 0)
+    log_p = functional.log_softmax(z, axis=-1)
+    picked = np.take_along_axis(log_p, safe[..., None], axis=-1)[..., 0]
+    loss = float(-(picked * keep).sum() / count)
+    grad = np.exp(log_p)
+    np.put_along_axis(grad, safe[..., None], np.take_along_axis(grad, safe[..., None], -1) - 1, -1)
+    grad *= (keep / count)[..., None]
+    return loss, Tensor(grad.astype(z.dtype, copy=False))
+
+
+def cross_entropy_onehot(logits: AnyTensor, targets: AnyTensor) -> tuple[float, AnyTensor]:
+    """Mean cross-entropy against one-hot (or probability) rows ``[*B, C]``: the seeds'
+    ``cross_entropy_loss_onehot`` and ``cross_entropy_grad_onehot``."""
+    z, t = logits.numpy(), targets.numpy()
+    _same_shape("cross_entropy_onehot", "targets", t.shape, z.shape)
+    if z.ndim == 0:
+        raise ShapeError("cross_entropy_onehot: logits must have a class axis, got a scalar")
+    rows = max(1, z.size // max(1, z.shape[-1]))
+    log_p = functional.log_softmax(z, axis=-1)
+    loss = float(-(t * log_p).sum() / rows)
+    grad = (np.exp(log_p) * t.sum(axis=-1, keepdims=True) - t) / rows
+    return loss, Tensor(grad.astype(z.dtype, copy=False))
+
+
+def mse(prediction: AnyTensor, target: AnyTensor) -> tuple[float, AnyTensor]:
+    """Mean squared error over every element, and its gradient ``2 (p - t) / n``."""
+    p, t = prediction.numpy(), target.numpy()
+    _same_shape("mse", "target", t.shape, p.shape)
+    if p.size == 0:
+        raise ShapeError("mse: empty prediction")
+    diff = p - t
+    return float((diff * diff).mean()), Tensor((2.0 / p.size) * diff)
