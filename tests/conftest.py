@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import pytest
@@ -20,3 +21,36 @@ def _numpy_errors_raise() -> Iterator[None]:
 def rng() -> np.random.Generator:
     """A generator with a fixed seed, fresh for each test."""
     return np.random.default_rng(20261123)
+
+
+def _check_grads(model: Any, x: Any, *, inputs: Sequence[np.ndarray] = (), seed: int = 0) -> None:
+    """gradcheck every parameter of ``model`` and the given input arrays on ``sum(y * w)``.
+
+    ``x`` is what ``model`` takes (a tensor or a tuple of tensors); ``inputs`` are the arrays
+    inside ``x`` whose gradients ``backward`` returns, in the order it returns them.
+    """
+    from shapely_nn import tensor
+    from shapely_nn.train import gradcheck
+
+    y, cache = model.forward(x)
+    ys = y if isinstance(y, tuple) else (y,)
+    gen = np.random.default_rng(seed)
+    weights = [gen.standard_normal(t.numpy().shape) for t in ys]
+
+    def loss() -> float:
+        out = model(x)
+        outs = out if isinstance(out, tuple) else (out,)
+        return float(sum((o.numpy() * w).sum() for o, w in zip(outs, weights, strict=True)))
+
+    grad_y = tuple(tensor(w) for w in weights)
+    record, dx = model.backward(cache, grad_y if isinstance(y, tuple) else grad_y[0])
+    dxs = dx if isinstance(dx, tuple) else (dx,)
+    arrays = {**model.parameters(), **{f"input{i}": a for i, a in enumerate(inputs)}}
+    analytic = {**record.as_dict(), **{f"input{i}": d.numpy() for i, d in enumerate(dxs)}}
+    gradcheck(loss, arrays, analytic)
+
+
+@pytest.fixture
+def check_grads() -> Callable[..., None]:
+    """Finite-difference check of a model's ``backward`` (parameters and inputs)."""
+    return _check_grads

@@ -82,6 +82,12 @@ class Layer:
                 )
         return _rebuild(self, "", params)  # type: ignore[no-any-return]
 
+    def astype(self, dtype: Any) -> Self:
+        """A copy with every parameter cast to ``dtype`` (float32 or float64)."""
+        dt = require_float_dtype(dtype)
+        cast = {name: array.astype(dt) for name, array in self.parameters().items()}
+        return _rebuild(self, "", cast)  # type: ignore[no-any-return]
+
     def __rshift__(self, other: Any) -> Any:
         """``self >> other``: a ``Chain``, ``other`` applied to this layer's output."""
         from shapely_nn.modules._compose import Chain

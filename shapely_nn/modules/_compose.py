@@ -17,6 +17,7 @@ import numpy as np
 
 from shapely_nn._shape import ShapeError
 from shapely_nn._tensor import Tensor
+from shapely_nn.layers._activations import NoGrads
 from shapely_nn.layers._base import GradRecord, Layer, Rng, as_generator
 
 X_contra = TypeVar("X_contra", contravariant=True)
@@ -38,11 +39,6 @@ class Module(Protocol[X_contra, Y_co]):
     def backward(self, cache: Any, grad: Any, /) -> tuple[GradRecord, Any]:
         """Reverse pass: the grad record and the gradient with respect to the input."""
         ...
-
-
-@dataclass(frozen=True)
-class NoParamGrads(GradRecord):
-    """The grad record of a part without parameters."""
 
 
 def sizes(layer: object) -> tuple[int | None, int | None]:
@@ -326,7 +322,7 @@ class Concat(Layer):
         """Concatenate, remembering the widths."""
         return self(xs), tuple(int(x.numpy().shape[-1]) for x in xs)
 
-    def backward(self, cache: tuple[int, ...], grad: Any) -> tuple[NoParamGrads, tuple[Any, ...]]:
+    def backward(self, cache: tuple[int, ...], grad: Any) -> tuple[NoGrads, tuple[Any, ...]]:
         """Split the gradient back into the parts."""
         parts = np.split(grad.numpy(), np.cumsum(cache)[:-1], axis=-1)
-        return NoParamGrads(), tuple(Tensor(np.ascontiguousarray(p)) for p in parts)
+        return NoGrads(), tuple(Tensor(np.ascontiguousarray(p)) for p in parts)
