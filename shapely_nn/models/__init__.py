@@ -23,10 +23,38 @@ from shapely_nn.models._recurrent_models import (
     two_layer_lstm_chain,
     two_layer_rnn_chain,
 )
+from shapely_nn.models._seq2seq import (
+    AttentionSeq2Seq,
+    Seq2Seq,
+    Seq2SeqDecoder,
+    Seq2SeqGrads,
+    greedy_accuracy,
+    log_probs,
+)
+from shapely_nn.models._seq2seq_parts import (
+    Seq2SeqEmbedding,
+    Seq2SeqLSTMEncoder,
+    Seq2SeqRNNEncoder,
+    Seq2SeqTransformerEncoder,
+    make_encoder,
+    sinusoidal_positions,
+)
 from shapely_nn.models._wiring import ChainModel, Last, ModelGrads
 
 __all__ = [
     "AttentionLSTM",
+    "AttentionSeq2Seq",
+    "Seq2Seq",
+    "Seq2SeqDecoder",
+    "Seq2SeqEmbedding",
+    "Seq2SeqGrads",
+    "Seq2SeqLSTMEncoder",
+    "Seq2SeqRNNEncoder",
+    "Seq2SeqTransformerEncoder",
+    "greedy_accuracy",
+    "log_probs",
+    "make_encoder",
+    "sinusoidal_positions",
     "BiLSTMModel",
     "BiRNNModel",
     "ChainModel",
