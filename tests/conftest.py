@@ -44,7 +44,8 @@ def _check_grads(model: Any, x: Any, *, inputs: Sequence[np.ndarray] = (), seed:
 
     grad_y = tuple(tensor(w) for w in weights)
     record, dx = model.backward(cache, grad_y if isinstance(y, tuple) else grad_y[0])
-    dxs = dx if isinstance(dx, tuple) else (dx,)
+    assert sorted(record.as_dict()) == sorted(model.parameters()), "grads named unlike params"
+    dxs = (dx if isinstance(dx, tuple) else (dx,))[: len(inputs)]
     arrays = {**model.parameters(), **{f"input{i}": a for i, a in enumerate(inputs)}}
     analytic = {**record.as_dict(), **{f"input{i}": d.numpy() for i, d in enumerate(dxs)}}
     gradcheck(loss, arrays, analytic)

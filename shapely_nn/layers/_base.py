@@ -47,15 +47,23 @@ def _flatten(prefix: str, value: Any, out: dict[str, Array]) -> None:
     if isinstance(value, np.ndarray):
         out[prefix] = value
     elif isinstance(value, Layer | GradRecord):
-        for f in dataclasses.fields(value):  # type: ignore[arg-type]
-            _flatten(f"{prefix}.{f.name}" if prefix else f.name, getattr(value, f.name), out)
+        for name, child in value.children():
+            _flatten(f"{prefix}.{name}" if prefix else name, child, out)
     elif isinstance(value, list | tuple):
         for i, item in enumerate(value):
             _flatten(f"{prefix}.{i}", item, out)
 
 
+def _fields(value: Any) -> list[tuple[str, Any]]:
+    return [(f.name, getattr(value, f.name)) for f in dataclasses.fields(value)]
+
+
 class Layer:
     """Base of layers: a frozen dataclass of parameter arrays and sub-layers."""
+
+    def children(self) -> list[tuple[str, Any]]:
+        """Named parts (arrays, sub-layers) in order: the dataclass fields."""
+        return _fields(self)
 
     def parameters(self) -> dict[str, Array]:
         """Every parameter array by dotted name (``"weight"``, ``"layers.0.bias"``)."""
@@ -128,6 +136,10 @@ def _rebuild(value: Any, prefix: str, params: Mapping[str, Array]) -> Any:
 
 class GradRecord:
     """Base of grad records (``LinearGrads``...): fields mirror the layer's parameters."""
+
+    def children(self) -> list[tuple[str, Any]]:
+        """Named parts (arrays, nested records) in order: the dataclass fields."""
+        return _fields(self)
 
     def as_dict(self) -> dict[str, Array]:
         """The gradients by the same dotted names as ``Layer.parameters()``."""

@@ -1,5 +1,13 @@
 """The seeds' model zoo, built from the layers and combinators."""
 
+from shapely_nn.models._quivers import (
+    CategoricalHead,
+    Columns,
+    Embed,
+    Kernel,
+    next_token_nll,
+    quivers_seq2seq,
+)
 from shapely_nn.models._recurrent_models import (
     AttentionLSTM,
     BiLSTMModel,
@@ -42,6 +50,12 @@ from shapely_nn.models._seq2seq_parts import (
 from shapely_nn.models._wiring import ChainModel, Last, ModelGrads
 
 __all__ = [
+    "CategoricalHead",
+    "Columns",
+    "Embed",
+    "Kernel",
+    "next_token_nll",
+    "quivers_seq2seq",
     "AttentionLSTM",
     "AttentionSeq2Seq",
     "Seq2Seq",

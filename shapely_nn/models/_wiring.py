@@ -16,7 +16,7 @@ import numpy as np
 from shapely_nn._shape import ShapeError
 from shapely_nn._tensor import Tensor
 from shapely_nn.layers._activations import NoGrads
-from shapely_nn.layers._base import Array, GradRecord, Layer
+from shapely_nn.layers._base import GradRecord, Layer
 from shapely_nn.modules._compose import Chain
 
 
@@ -26,13 +26,9 @@ class ModelGrads(GradRecord):
 
     parts: dict[str, GradRecord]
 
-    def as_dict(self) -> dict[str, Array]:
-        """Gradients under the same dotted names as ``model.parameters()``."""
-        out: dict[str, Array] = {}
-        for name, record in self.parts.items():
-            for key, value in record.as_dict().items():
-                out[f"{name}.{key}"] = value
-        return out
+    def children(self) -> list[tuple[str, Any]]:
+        """The parts by field name, so names match ``model.parameters()``."""
+        return list(self.parts.items())
 
     def __getattr__(self, name: str) -> GradRecord:
         parts = self.__dict__.get("parts", {})

@@ -16,11 +16,18 @@ import numpy.typing as npt
 Array = npt.NDArray[Any]
 
 
+def _few(names: list[str]) -> str:
+    return ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+
+
 def _check_names(params: Mapping[str, Array], grads: Mapping[str, Array]) -> None:
     if set(params) != set(grads):
         missing = sorted(set(params) - set(grads))
         extra = sorted(set(grads) - set(params))
-        raise KeyError(f"optimizer: gradients missing for {missing}, unknown gradients {extra}")
+        raise KeyError(
+            f"optimizer: gradients missing for {len(missing)} parameters ({_few(missing)}); "
+            f"{len(extra)} unknown gradients ({_few(extra)})"
+        )
     for name, p in params.items():
         if grads[name].shape != p.shape:
             raise ValueError(
