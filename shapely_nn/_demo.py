@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from typing import Literal as L, TypeVar
+from typing import Any, Literal as L, TypeVar
 
 import numpy as np
 
@@ -95,4 +95,46 @@ def run(root: Path | None = None) -> int:
         sn.guards.require_ids_in_range(sn.tensor(np.array([1, 7, 9])), 8, name="token_ids")
     except sn.guards.GuardError as err:
         print(f"GuardError: {err}")
+    _section("5. train a Seq2Seq (LSTM encoder, attention) to reverse sequences")
+    _train_reverse()
     return 0
+
+
+def _reverse_batches(
+    seed: int, batches: int, batch: int, vocab: int, length: int
+) -> list[tuple[tuple[Any, Any], Any]]:
+    """Source ids, target input (start token, then the reversed source) and targets."""
+    gen = np.random.default_rng(seed)
+    data = []
+    for _ in range(batches):
+        src = gen.integers(0, vocab, size=(length, batch))
+        out = np.ascontiguousarray(src[::-1])
+        tgt_in = np.concatenate([np.full((1, batch), vocab), out[:-1]])
+        pair = (sn.one_hot(sn.tensor(src), vocab), sn.one_hot(sn.tensor(tgt_in), vocab + 1))
+        data.append((pair, sn.tensor(out)))
+    return data
+
+
+def _train_reverse(vocab: int = 8, length: int = 5) -> None:
+    from shapely_nn import models
+    from shapely_nn.train import Adam, cross_entropy, fit
+
+    def step(model: Any, batch: tuple[Any, Any]) -> tuple[float, Any]:
+        pair, targets = batch
+        logits, cache = model.forward(pair)
+        loss, grad = cross_entropy(logits, targets)
+        grads, _ = model.backward(cache, grad)
+        return loss, grads
+
+    model = models.AttentionSeq2Seq.init(vocab, vocab + 1, 16, 32, encoder="lstm", rng=0)
+    data = _reverse_batches(0, 40, 64, vocab, length)
+    model, losses = fit(
+        model, data, step, Adam(0.01), epochs=6, rng=1, clip=5.0, description="reverse"
+    )
+    print("loss per epoch: " + " ".join(f"{x:.3f}" for x in losses))
+    src = np.random.default_rng(7).integers(0, vocab, size=(length, 256))
+    _, tokens = model.forward_inference(sn.tensor(src), vocab, length)
+    accuracy = models.greedy_accuracy(tokens, sn.tensor(np.ascontiguousarray(src[::-1])))
+    print(f"greedy token accuracy on 256 new sequences: {100 * accuracy:.1f}%")
+    for i in range(3):
+        print(f"  {src[:, i].tolist()} -> {tokens.numpy()[:, i].tolist()}")

@@ -45,3 +45,5 @@ def test_demo_shows_a_runtime_shape_bug() -> None:
     )
     assert 'ShapeError: cell_input(): argument "h" has shape [2, 5]' in out.stdout
     assert "GuardError: embed_dim % heads == 0 does not hold" in out.stdout
+    line = next(ln for ln in out.stdout.splitlines() if ln.startswith("greedy token accuracy"))
+    assert float(line.rsplit(" ", 1)[1].rstrip("%")) >= 95.0
