@@ -47,3 +47,8 @@ def _linear(module: Linear) -> Any:  # type: ignore[type-arg]
 
 def _torch_dtype(torch: Any, dtype: Any) -> Any:
     return torch.float64 if str(dtype) == "float64" else torch.float32
+
+
+# Mappings registered by other files (imported for their @to_torch.register side effect).
+import shapely_nn.io._torch_attention  # noqa: E402, F401
+from shapely_nn.io import _torch_rnn  # noqa: E402, F401

@@ -1,15 +1,121 @@
 """The shapely_nn mypy plugin: enable with ``plugins = shapely_nn.mypy_plugin``.
 
-Imports only mypy, the standard library and ``shapely_nn._dims``.
+Imports only mypy, the standard library and ``shapely_nn._dims``. Every hook first checks
+cheaply whether a shape type is involved and otherwise returns mypy's answer untouched.
 """
 
 from __future__ import annotations
 
-from mypy.plugin import Plugin
+from collections.abc import Callable
+from functools import partial
+
+from mypy.nodes import TypeInfo
+from mypy.plugin import (
+    AnalyzeTypeContext,
+    AttributeContext,
+    FunctionContext,
+    FunctionSigContext,
+    MethodContext,
+    MethodSigContext,
+    Plugin,
+)
+from mypy.types import FunctionLike, Instance, Type
+
+from shapely_nn.mypy_plugin import _ops
+from shapely_nn.mypy_plugin._annotations import analyze_arith, analyze_tensor
+from shapely_nn.mypy_plugin._calls import SHAPE, CallChecker
+from shapely_nn.mypy_plugin._guard import guarded
+from shapely_nn.mypy_plugin._shapes import ADD, ARITH, MUL, TENSOR, Infos
+
+__all__ = ["SHAPE", "ShapelyPlugin", "plugin"]
 
 
 class ShapelyPlugin(Plugin):
-    """Static dimension checks for ``shapely_nn.Tensor`` (grows with the plugin issue)."""
+    """Static dimension checks for ``shapely_nn.Tensor`` and the layers built on it."""
+
+    def __init__(self, options: object) -> None:
+        super().__init__(options)  # type: ignore[arg-type]
+        self._infos: Infos | None = None
+        # Names whose type-analyze hook is switched off while mypy analyses them itself.
+        self._default_for: set[str] = set()
+        self._calls = CallChecker(self.infos)
+
+    def infos(self) -> Infos | None:
+        """The TypeInfos of Tensor, Add, Mul, int and tuple, once they are loaded."""
+        if self._infos is None:
+            found = [self._info(name) for name in (TENSOR, ADD, MUL, "builtins.int")]
+            tuple_info = self._info("builtins.tuple")
+            if any(i is None for i in found) or tuple_info is None:
+                return None
+            tensor, add, mul, int_info = found
+            assert tensor and add and mul and int_info
+            self._infos = Infos(tensor, add, mul, Instance(int_info, []), tuple_info)
+        return self._infos
+
+    def _info(self, fullname: str) -> TypeInfo | None:
+        sym = self.lookup_fully_qualified(fullname)
+        return sym.node if sym is not None and isinstance(sym.node, TypeInfo) else None
+
+    def _default_analysis(self, ctx: AnalyzeTypeContext, fullname: str) -> Type:
+        self._default_for.add(fullname)
+        try:
+            return ctx.api.analyze_type(ctx.type)
+        finally:
+            self._default_for.discard(fullname)
+
+    # ---- annotations --------------------------------------------------------------
+    def get_type_analyze_hook(self, fullname: str) -> Callable[[AnalyzeTypeContext], Type] | None:
+        """Normal form for ``Add``/``Mul``/``FloorDiv``; validation for ``Tensor``."""
+        if fullname in self._default_for:
+            return None
+        if fullname in ARITH:
+            return guarded(self._arith_hook(fullname))
+        if fullname == TENSOR:
+            return guarded(partial(analyze_tensor, default=self._default_analysis))
+        return None
+
+    def _arith_hook(self, fullname: str) -> Callable[[AnalyzeTypeContext], Type]:
+        def hook(ctx: AnalyzeTypeContext) -> Type:
+            return analyze_arith(ctx, fullname, self._default_analysis, self.infos())
+
+        return hook
+
+    # ---- calls --------------------------------------------------------------------
+    def get_function_signature_hook(
+        self, fullname: str
+    ) -> Callable[[FunctionSigContext], FunctionLike] | None:
+        """Erase shapes before mypy checks the arguments (every call; cheap when no shapes)."""
+        if fullname in _ops.FUNCTIONS:
+            return None
+        return guarded(self._calls.signature)
+
+    def get_method_signature_hook(
+        self, fullname: str
+    ) -> Callable[[MethodSigContext], FunctionLike] | None:
+        """As for functions, for methods and operators."""
+        if fullname in _ops.METHODS:
+            return None
+        return guarded(self._calls.signature)
+
+    def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
+        """Computed shapes of the tensor ops; strict unification for everything else."""
+        op = _ops.FUNCTIONS.get(fullname)
+        if op is not None:
+            return guarded(partial(_ops.run_function, op, self.infos))
+        return guarded(partial(self._calls.function, fullname))
+
+    def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
+        """Computed shapes of tensor methods; strict unification for other methods."""
+        op = _ops.METHODS.get(fullname)
+        if op is not None:
+            return guarded(partial(_ops.run_method, op, self.infos))
+        return guarded(partial(self._calls.method, fullname))
+
+    def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
+        """``Tensor.T`` swaps the last two dims."""
+        if fullname == TENSOR + ".T":
+            return guarded(partial(_ops.transpose_attribute, self.infos))
+        return None
 
 
 def plugin(version: str) -> type[Plugin]:

@@ -1,0 +1,131 @@
+"""mypy's time with the shapely_nn plugin against plain mypy, side by side in one run.
+
+Run as ``python -m benchmarks.bench_mypy``. Targets: the example models, and generated
+models of 50, 100 and 200 chained layers. Each configuration first warms its own cache (the
+standard library, NumPy's stubs and shapely_nn itself), then times re-checking the target
+alone (its source changes between rounds), which is the cost a user pays per edit; a cold
+run (empty cache) is reported for the examples too. Times are medians of separate ``mypy``
+processes, so both sides pay the same start-up.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ROUNDS = 3
+CONFIG = """\
+[mypy]
+{plugins}
+python_version = 3.11
+strict = True
+
+[mypy-shapely_nn]
+implicit_reexport = True
+"""
+
+
+def chain(layers: int) -> str:
+    """A model of ``layers`` chained Linear layers (sizes alternate 16 and 32) with ReLUs."""
+    lines = [
+        "from typing import Literal as L, TypeVar",
+        "",
+        "from shapely_nn import Tensor, relu",
+        "from shapely_nn.layers import Linear",
+        "",
+        'B = TypeVar("B", bound=int)',
+        "",
+        "",
+        "def model(x: Tensor[B, L[16]]) -> Tensor[B, L[16]]:",
+        "    h0 = x",
+    ]
+    for i in range(layers):
+        n_in, n_out = (16, 32) if i % 2 == 0 else (32, 16)
+        lines.append(f"    layer{i} = Linear({n_in}, {n_out}, rng={i})")
+        lines.append(f"    h{i + 1} = relu(layer{i}(h{i}))")
+    out = f"h{layers}" if layers % 2 == 0 else f"Linear(32, 16, rng=0)(h{layers})"
+    lines.append(f"    return {out}")
+    return "\n".join(lines) + "\n"
+
+
+def run_mypy(config: Path, cache: Path, files: list[Path]) -> float:
+    """Seconds for one ``mypy`` process over ``files``."""
+    cmd = [sys.executable, "-m", "mypy", "--config-file", str(config), "--cache-dir", str(cache)]
+    start = time.perf_counter()
+    subprocess.run([*cmd, *map(str, files)], cwd=ROOT, capture_output=True, check=False)
+    return time.perf_counter() - start
+
+
+def timed(config: Path, cache: Path, files: list[Path]) -> float:
+    """Median seconds to re-check ``files`` after each is edited, on a warm cache."""
+    run_mypy(config, cache, files)
+    times = []
+    for r in range(ROUNDS):
+        for f in files:
+            f.write_text(f.read_text() + f"# round {r}\n")
+        times.append(run_mypy(config, cache, files))
+    return statistics.median(times)
+
+
+def configs(work: Path) -> dict[str, Path]:
+    """The two mypy configurations: with and without the plugin."""
+    out = {}
+    for name, plugins in (("plain", ""), ("plugin", "plugins = shapely_nn.mypy_plugin")):
+        path = work / f"{name}.ini"
+        path.write_text(CONFIG.format(plugins=plugins))
+        out[name] = path
+    return out
+
+
+def targets(work: Path) -> dict[str, list[Path]]:
+    """Copies of the examples, and the generated chains."""
+    examples = work / "examples"
+    examples.mkdir()
+    copies = []
+    for src in sorted((ROOT / "examples").glob("*.py")):
+        dst = examples / src.name
+        dst.write_text(src.read_text())
+        copies.append(dst)
+    out = {"examples": copies}
+    for n in (50, 100, 200):
+        path = work / f"chain_{n}.py"
+        path.write_text(chain(n))
+        out[f"chain {n}"] = [path]
+    return out
+
+
+def cold_examples(work: Path, cfg: dict[str, Path]) -> dict[str, float]:
+    """Seconds for a run over the examples with an empty cache, per configuration."""
+    out = {}
+    for name, path in cfg.items():
+        (work / name).mkdir()
+        out[name] = run_mypy(path, work / f"cold-{name}", targets(work / name)["examples"])
+    return out
+
+
+def main() -> None:
+    """Print the table of medians and ratios."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        cfg = configs(work)
+        cold = cold_examples(work, cfg)
+        print(f"mypy re-check of the target on a warm cache, median of {ROUNDS} (seconds)")
+        print(f"{'target':<12} {'plain':>8} {'plugin':>8} {'ratio':>7}")
+        for target, files in targets(work).items():
+            plain = timed(cfg["plain"], work / "cache-plain", files)
+            plugin = timed(cfg["plugin"], work / "cache-plugin", files)
+            print(f"{target:<12} {plain:8.2f} {plugin:8.2f} {plugin / plain:7.2f}")
+        ratio = cold["plugin"] / cold["plain"]
+        print(
+            f"cold run on the examples (empty cache): plain {cold['plain']:.2f} s, "
+            f"plugin {cold['plugin']:.2f} s, ratio {ratio:.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

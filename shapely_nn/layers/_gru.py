@@ -1,0 +1,271 @@
+"""``GRUCell[In, H]``: PyTorch's GRU equations with the seeds' ``[x; h]`` weight layout.
+
+::
+
+    r  = sigmoid(W_r [x; h] + b_r)                    (reset)
+    z  = sigmoid(W_z [x; h] + b_z)                    (update)
+    n  = tanh(W_n[:, :In] x + b_in + r * (W_n[:, In:] h + b_hn))   (candidate)
+    h' = (1 - z) * n + z * h
+
+Parameters: ``reset_weights``, ``update_weights``, ``candidate_weights`` ``[H, In + H]`` and
+``reset_bias``, ``update_bias``, ``candidate_input_bias``, ``candidate_hidden_bias`` ``[H]``.
+The candidate needs two biases because the reset gate multiplies ``W_hn h + b_hn`` only.
+
+PyTorch layout (``nn.GRU``/``nn.GRUCell``, gate order r, z, n):
+``weight_ih = [W_r; W_z; W_n][:, :In]``, ``weight_hh = [W_r; W_z; W_n][:, In:]``,
+``bias_ih = [b_r; b_z; b_in]``, ``bias_hh = [0; 0; b_hn]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar, TypeVarTuple, cast
+
+import numpy as np
+
+from shapely_nn._tensor import Tensor
+from shapely_nn._typelevel import Add
+from shapely_nn.layers._base import Array, GradRecord, Rng, require_float_dtype
+from shapely_nn.layers._recurrent_base import (
+    RecurrentCache,
+    RecurrentParameters,
+    Tape,
+    check_sizes,
+    concat_backward,
+    concat_forward,
+    init_gates,
+    run_backward,
+    run_forward,
+)
+
+In = TypeVar("In", bound=int)
+H = TypeVar("H", bound=int)
+Batch = TypeVarTuple("Batch")
+
+_WEIGHTS = ("reset_weights", "update_weights", "candidate_weights")
+_BIASES = ("reset_bias", "update_bias", "candidate_input_bias", "candidate_hidden_bias")
+
+
+@dataclass(frozen=True)
+class GRUGrads(GradRecord):
+    """Gradients of the GRU parameters, one field per parameter."""
+
+    reset_weights: Array
+    update_weights: Array
+    candidate_weights: Array
+    reset_bias: Array
+    update_bias: Array
+    candidate_input_bias: Array
+    candidate_hidden_bias: Array
+
+
+@dataclass(frozen=True, init=False, eq=False)
+class GRUParameters(RecurrentParameters):
+    """The GRU gate parameters and the kernel over them."""
+
+    reset_weights: Array
+    update_weights: Array
+    candidate_weights: Array
+    reset_bias: Array
+    update_bias: Array
+    candidate_input_bias: Array
+    candidate_hidden_bias: Array
+
+    kind: ClassVar[str] = "GRU"
+    num_states: ClassVar[int] = 1
+
+    def __init__(
+        self, input_size: int, hidden_size: int, *, rng: Rng, dtype: Any = np.float32
+    ) -> None:
+        check_sizes(type(self).__name__, input_size, hidden_size)
+        dt = require_float_dtype(dtype)
+        arrays = init_gates(_WEIGHTS, _BIASES, input_size, hidden_size, rng, dt)
+        for name, value in arrays.items():
+            object.__setattr__(self, name, value)
+
+    @property
+    def input_size(self) -> int:
+        """Input size ``In``."""
+        return int(self.reset_weights.shape[1] - self.reset_weights.shape[0])
+
+    @property
+    def hidden_size(self) -> int:
+        """Hidden size ``H``."""
+        return int(self.reset_weights.shape[0])
+
+    def _run(self, x: Array, initial: tuple[Array, ...]) -> Tape:
+        w = np.concatenate([self.reset_weights, self.update_weights, self.candidate_weights])
+        b = np.concatenate([self.reset_bias, self.update_bias, self.candidate_input_bias])
+        return gru_run(w, b, self.candidate_hidden_bias, x, initial[0])
+
+    def _reverse(
+        self, tape: Tape, grad_y: Array, grad_final: tuple[Array | None, ...]
+    ) -> tuple[GRUGrads, Array, tuple[Array, ...]]:
+        dw, db, db_hn, dx, dh0 = gru_reverse(tape, grad_y, grad_final[0])
+        hidden = self.hidden_size
+        grads = GRUGrads(
+            reset_weights=dw[:hidden],
+            update_weights=dw[hidden : 2 * hidden],
+            candidate_weights=dw[2 * hidden :],
+            reset_bias=db[:hidden],
+            update_bias=db[hidden : 2 * hidden],
+            candidate_input_bias=db[2 * hidden :],
+            candidate_hidden_bias=db_hn,
+        )
+        return grads, dx, (dh0,)
+
+
+def gru_run(w: Array, b: Array, b_hn: Array, x: Array, h0: Array) -> Tape:
+    """GRU over ``x`` ``[T, N, In]`` from ``h0``; ``w`` ``[3H, In+H]`` and ``b`` in order r, z, n.
+
+    As in the LSTM kernel, the loop works on transposed blocks (``[3H, N]`` gates, ``[H, N]``
+    state) and the sigmoid rows are halved so that one ``tanh`` call activates r and z.
+    """
+    steps, n, in_size = x.shape
+    hidden = h0.shape[1]
+    scale = np.ones(3 * hidden, dtype=w.dtype)
+    scale[: 2 * hidden] = 0.5
+    w_scaled = w * scale[:, None]
+    w_hh = np.ascontiguousarray(w_scaled[:, in_size:])  # [3H, H]
+    gates = np.matmul(w_scaled[:, :in_size], x.transpose(0, 2, 1))  # [T, 3H, N]
+    gates += (b * scale)[:, None]
+    hidden_candidate = np.empty((steps, hidden, n), dtype=w.dtype)  # W_hn h + b_hn
+    hs = np.empty((steps + 1, hidden, n), dtype=w.dtype)  # hs[t + 1] is h_t, transposed
+    hs[0] = h0.T
+    recurrent = np.empty((3 * hidden, n), dtype=w.dtype)
+    tmp = np.empty((hidden, n), dtype=w.dtype)
+    b_hn_col = b_hn[:, None]
+    for t in range(steps):
+        a = gates[t]
+        rz = a[: 2 * hidden]
+        np.matmul(w_hh, hs[t], out=recurrent)
+        np.add(rz, recurrent[: 2 * hidden], out=rz)
+        np.tanh(rz, out=rz)
+        np.multiply(rz, 0.5, out=rz)
+        np.add(rz, 0.5, out=rz)
+        hn = hidden_candidate[t]
+        np.add(recurrent[2 * hidden :], b_hn_col, out=hn)
+        cand = a[2 * hidden :]
+        np.multiply(a[:hidden], hn, out=tmp)
+        np.add(cand, tmp, out=cand)
+        np.tanh(cand, out=cand)
+        # h' = n + z * (h - n)
+        np.subtract(hs[t], cand, out=tmp)
+        np.multiply(a[hidden : 2 * hidden], tmp, out=tmp)
+        np.add(cand, tmp, out=hs[t + 1])
+    outputs = np.ascontiguousarray(hs[1:].transpose(0, 2, 1))  # [T, N, H]
+    return Tape(
+        x=x,
+        initial=(h0,),
+        outputs=outputs,
+        final=(outputs[-1],),
+        weights=w,
+        saved={"gates": gates, "hidden_candidate": hidden_candidate, "hs": hs},
+    )
+
+
+def gru_reverse(
+    tape: Tape, grad_y: Array, grad_h: Array | None
+) -> tuple[Array, Array, Array, Array, Array]:
+    """BPTT of ``gru_run``: ``(dW [3H, In+H], db [3H], db_hn [H], dx, dh0)``."""
+    x, w = tape.x, tape.weights
+    steps, n, in_size = x.shape
+    hidden = tape.outputs.shape[2]
+    gates, hidden_candidate, hs = (
+        tape.saved["gates"],
+        tape.saved["hidden_candidate"],
+        tape.saved["hs"],
+    )
+    r, z, cand = (gates[:, k * hidden : (k + 1) * hidden] for k in range(3))
+    # Gradient-independent factors for all steps at once, in one buffer [k_r, k_z, k_n]
+    # (fresh large arrays cost page faults):
+    #   d z_pre = dh * k_z,  d n_pre = dh * k_n (written over k_n),  d r_pre = d n_pre * k_r.
+    factors = np.subtract(1, gates)
+    k_r, k_z, k_n = (factors[:, k * hidden : (k + 1) * hidden] for k in range(3))
+    np.multiply(k_r, r, out=k_r)
+    np.multiply(k_r, hidden_candidate, out=k_r)
+    np.multiply(k_z, z, out=k_z)
+    np.multiply(k_z, np.subtract(hs[:-1], cand), out=k_z)
+    np.multiply(cand, cand, out=k_n)
+    np.subtract(1, k_n, out=k_n)
+    np.multiply(k_n, 1 - z, out=k_n)
+    grad_y_t = np.ascontiguousarray(grad_y.transpose(0, 2, 1))  # [T, H, N]
+    w_hh_t = np.ascontiguousarray(w[:, in_size:].T)  # [H, 3H]
+    d_hidden = np.empty_like(gates)  # d(W_h h + b_h) per gate: r, z, and r * d n_pre
+    dh = np.zeros((hidden, n), dtype=w.dtype) if grad_h is None else grad_h.T.copy()
+    direct = np.empty_like(dh)
+    for t in range(steps - 1, -1, -1):
+        np.add(dh, grad_y_t[t], out=dh)
+        dg, d_cand = d_hidden[t], k_n[t]
+        np.multiply(dh, k_z[t], out=dg[hidden : 2 * hidden])
+        np.multiply(dh, d_cand, out=d_cand)
+        np.multiply(d_cand, k_r[t], out=dg[:hidden])
+        np.multiply(d_cand, r[t], out=dg[2 * hidden :])
+        np.multiply(dh, z[t], out=direct)
+        np.matmul(w_hh_t, dg, out=dh)
+        np.add(dh, direct, out=dh)
+    # [3H, T * N], columns in the (t, n) order of x.reshape(T * N, In).
+    flat_h = np.ascontiguousarray(d_hidden.transpose(1, 0, 2)).reshape(3 * hidden, steps * n)
+    flat_in = flat_h.copy()
+    flat_in[2 * hidden :] = k_n.transpose(1, 0, 2).reshape(hidden, steps * n)
+    h_prev = np.concatenate([tape.initial[0][None], tape.outputs[:-1]])
+    dw = np.concatenate(
+        [flat_in @ x.reshape(steps * n, in_size), flat_h @ h_prev.reshape(steps * n, hidden)],
+        axis=1,
+    )
+    db = flat_in.sum(axis=1)
+    db_hn = flat_h[2 * hidden :].sum(axis=1)
+    dx = (flat_in.T @ w[:, :in_size]).reshape(steps, n, in_size)
+    return dw, db, db_hn, dx, np.ascontiguousarray(dh.T)
+
+
+class GRUCell(GRUParameters, Generic[In, H]):
+    """One GRU step: ``[*B, In]`` and ``h`` ``[*B, H]`` -> ``[*B, H]`` (``nn.GRUCell``).
+
+    The zero state is used when ``h`` is ``None``.
+    """
+
+    def __init__(
+        self, input_size: In, hidden_size: H, *, rng: Rng, dtype: Any = np.float32
+    ) -> None:
+        """Fresh parameters ``U(-1/sqrt(H), 1/sqrt(H))`` from ``rng`` (PyTorch's init)."""
+        super().__init__(input_size, hidden_size, rng=rng, dtype=dtype)
+
+    def __call__(
+        self, x: Tensor[*Batch, In], h: Tensor[*Batch, H] | None = None
+    ) -> Tensor[*Batch, H]:
+        """One step, ``[*B, In], [*B, H] -> [*B, H]``."""
+        return self.forward(x, h)[0]
+
+    def forward(
+        self, x: Tensor[*Batch, In], h: Tensor[*Batch, H] | None = None
+    ) -> tuple[Tensor[*Batch, H], RecurrentCache]:
+        """One step that also returns its cache, ``[*B, In], [*B, H] -> [*B, H]``."""
+        a, batch = self._check_step(x, self.input_size, "In")
+        _, cache = run_forward(self, a[None], batch, None if h is None else (h,))
+        return cache.final_state[0], cache
+
+    def backward(
+        self, cache: RecurrentCache, grad_h: Tensor[*Batch, H]
+    ) -> tuple[GRUGrads, Tensor[*Batch, In], Tensor[*Batch, H]]:
+        """Reverse step: grads, ``dL/dx`` ``[*B, In]`` and ``dL/dh`` ``[*B, H]``."""
+        grads, dx, (dh,) = run_backward(self, cache, None, (grad_h,))
+        return cast(GRUGrads, grads), Tensor(dx.reshape(*cache.batch, -1)), dh
+
+    # ---- the seed's cell module spec: [x; h] -> h' -----------------------------------------
+    def call_concat(self, xh: Tensor[*Batch, Add[In, H]]) -> Tensor[*Batch, H]:
+        """The seed's ``GRUCellModuleSpec``: ``[*B, In + H] -> [*B, H]``."""
+        return self.forward_concat(xh)[0]
+
+    def forward_concat(
+        self, xh: Tensor[*Batch, Add[In, H]]
+    ) -> tuple[Tensor[*Batch, H], RecurrentCache]:
+        """``call_concat`` that also returns its cache, ``[*B, In + H] -> [*B, H]``."""
+        return concat_forward(self, xh, "In + H")
+
+    def backward_concat(
+        self, cache: RecurrentCache, grad_y: Tensor[*Batch, H]
+    ) -> tuple[GRUGrads, Tensor[*Batch, Add[In, H]]]:
+        """Reverse of ``forward_concat``: grads and ``dL/d[x; h]`` ``[*B, In + H]``."""
+        grads, dv = concat_backward(self, cache, grad_y)
+        return cast(GRUGrads, grads), dv

@@ -1,0 +1,283 @@
+"""``LSTMCell[In, H]``: the seeds' LSTM cell, gates on the concatenated ``[x; h]``.
+
+Each gate (forget, input, candidate, output) has a weight ``[H, In + H]`` and a bias ``[H]``::
+
+    f = sigmoid(W_f [x; h] + b_f)    i = sigmoid(W_i [x; h] + b_i)
+    g = tanh(W_g [x; h] + b_g) o = sigmoid(W_o [x; h] + b_o)
+    c' = f * c + i * g         h' = o * tanh(c')
+
+PyTorch layout (``nn.LSTM``/``nn.LSTMCell``): ``weight_ih = [W_i; W_f; W_g; W_o][:, :In]``,
+``weight_hh = [W_i; W_f; W_g; W_o][:, In:]``, ``bias_ih = [b_i; b_f; b_g; b_o]``, ``bias_hh = 0``
+(PyTorch's two biases only ever appear summed).
+
+The kernel here (``lstm_run``/``lstm_reverse``) is shared with the sequence module
+``shapely_nn.modules.LSTM``: the cell is the sequence of length 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar, TypeVarTuple, cast
+
+import numpy as np
+
+from shapely_nn._tensor import Tensor
+from shapely_nn._typelevel import Add
+from shapely_nn.layers._base import Array, GradRecord, Rng, require_float_dtype
+from shapely_nn.layers._recurrent_base import (
+    RecurrentCache,
+    RecurrentParameters,
+    Tape,
+    check_sizes,
+    concat_backward,
+    concat_forward,
+    init_gates,
+    run_backward,
+    run_forward,
+)
+
+In = TypeVar("In", bound=int)
+H = TypeVar("H", bound=int)
+Batch = TypeVarTuple("Batch")
+
+# Kernel gate order: the three sigmoid gates first (one activation call), and input, forget,
+# candidate contiguous (their gradients all scale dL/dc, one broadcast product).
+_KERNEL_ORDER = ("output", "input", "forget", "candidate")
+_WEIGHTS = ("forget_weights", "input_weights", "candidate_weights", "output_weights")
+_BIASES = ("forget_bias", "input_bias", "candidate_bias", "output_bias")
+
+
+@dataclass(frozen=True)
+class LSTMGrads(GradRecord):
+    """Gradients of the LSTM gates, named like the parameters (seed: ``d_forget_weights``...).
+
+    The fields mirror ``LSTMParameters`` (without the seed's ``d_`` prefix) so that
+    ``grads.as_dict()`` has exactly the keys of ``layer.parameters()``.
+    """
+
+    forget_weights: Array
+    forget_bias: Array
+    input_weights: Array
+    input_bias: Array
+    candidate_weights: Array
+    candidate_bias: Array
+    output_weights: Array
+    output_bias: Array
+
+
+@dataclass(frozen=True, init=False, eq=False)
+class LSTMParameters(RecurrentParameters):
+    """The LSTM gate parameters (seed ``LSTMSpec``) and the kernel over them."""
+
+    forget_weights: Array
+    forget_bias: Array
+    input_weights: Array
+    input_bias: Array
+    candidate_weights: Array
+    candidate_bias: Array
+    output_weights: Array
+    output_bias: Array
+
+    kind: ClassVar[str] = "LSTM"
+    num_states: ClassVar[int] = 2
+
+    def __init__(
+        self, input_size: int, hidden_size: int, *, rng: Rng, dtype: Any = np.float32
+    ) -> None:
+        check_sizes(type(self).__name__, input_size, hidden_size)
+        dt = require_float_dtype(dtype)
+        arrays = init_gates(_WEIGHTS, _BIASES, input_size, hidden_size, rng, dt)
+        for name, value in arrays.items():
+            object.__setattr__(self, name, value)
+
+    @property
+    def input_size(self) -> int:
+        """Input size ``In``."""
+        return int(self.forget_weights.shape[1] - self.forget_weights.shape[0])
+
+    @property
+    def hidden_size(self) -> int:
+        """Hidden size ``H``."""
+        return int(self.forget_weights.shape[0])
+
+    def _packed(self) -> tuple[Array, Array]:
+        """Weights ``[4H, In + H]`` and bias ``[4H]`` in kernel order (o, i, f, g)."""
+        w = np.concatenate([getattr(self, f"{g}_weights") for g in _KERNEL_ORDER])
+        b = np.concatenate([getattr(self, f"{g}_bias") for g in _KERNEL_ORDER])
+        return w, b
+
+    def _run(self, x: Array, initial: tuple[Array, ...]) -> Tape:
+        w, b = self._packed()
+        return lstm_run(w, b, x, initial[0], initial[1])
+
+    def _reverse(
+        self, tape: Tape, grad_y: Array, grad_final: tuple[Array | None, ...]
+    ) -> tuple[LSTMGrads, Array, tuple[Array, ...]]:
+        dw, db, dx, dh0, dc0 = lstm_reverse(tape, grad_y, grad_final[0], grad_final[1])
+        hidden = self.hidden_size
+        fields: dict[str, Array] = {}
+        for k, gate in enumerate(_KERNEL_ORDER):
+            fields[f"{gate}_weights"] = dw[k * hidden : (k + 1) * hidden]
+            fields[f"{gate}_bias"] = db[k * hidden : (k + 1) * hidden]
+        return LSTMGrads(**fields), dx, (dh0, dc0)
+
+
+def lstm_run(w: Array, b: Array, x: Array, h0: Array, c0: Array) -> Tape:
+    """LSTM over ``x`` ``[T, N, In]`` from ``h0, c0`` ``[N, H]``; weights in kernel order.
+
+    The loop works on transposed states ``[H, N]`` and gates ``[4H, N]``, so that every gate is
+    a contiguous block (NumPy is several times slower on strided slices of small arrays).
+    ``sigmoid(a) = (1 + tanh(a / 2)) / 2``: the sigmoid rows of the packed weights are halved
+    once, so one ``tanh`` call activates all four gates of a step.
+    """
+    steps, n, in_size = x.shape
+    hidden = h0.shape[1]
+    scale = np.ones(4 * hidden, dtype=w.dtype)
+    scale[: 3 * hidden] = 0.5
+    w_scaled = w * scale[:, None]
+    w_hh = np.ascontiguousarray(w_scaled[:, in_size:])  # [4H, H]
+    # Input projection of every step at once ([4H, In] @ [T, In, N]); the loop adds the rest.
+    gates = np.matmul(w_scaled[:, :in_size], x.transpose(0, 2, 1))  # [T, 4H, N]
+    gates += (b * scale)[:, None]
+    cells = np.empty((steps + 1, hidden, n), dtype=w.dtype)  # cells[t + 1] is c_t
+    cells[0] = c0.T
+    hs = np.empty_like(cells)  # hs[t + 1] is h_t, transposed
+    hs[0] = h0.T
+    tanh_cells = np.empty((steps, hidden, n), dtype=w.dtype)
+    recurrent = np.empty((4 * hidden, n), dtype=w.dtype)
+    product = np.empty((hidden, n), dtype=w.dtype)
+    for t in range(steps):
+        a = gates[t]
+        np.matmul(w_hh, hs[t], out=recurrent)
+        np.add(a, recurrent, out=a)
+        np.tanh(a, out=a)
+        sig = a[: 3 * hidden]
+        np.multiply(sig, 0.5, out=sig)
+        np.add(sig, 0.5, out=sig)
+        c = cells[t + 1]
+        np.multiply(a[2 * hidden : 3 * hidden], cells[t], out=c)
+        np.multiply(a[hidden : 2 * hidden], a[3 * hidden :], out=product)
+        np.add(c, product, out=c)
+        np.tanh(c, out=tanh_cells[t])
+        np.multiply(a[:hidden], tanh_cells[t], out=hs[t + 1])
+    outputs = np.ascontiguousarray(hs[1:].transpose(0, 2, 1))  # [T, N, H]
+    return Tape(
+        x=x,
+        initial=(h0, c0),
+        outputs=outputs,
+        final=(outputs[-1], np.ascontiguousarray(cells[-1].T)),
+        weights=w,
+        saved={"gates": gates, "cells": cells, "tanh_cells": tanh_cells},
+    )
+
+
+def lstm_reverse(
+    tape: Tape, grad_y: Array, grad_h: Array | None, grad_c: Array | None
+) -> tuple[Array, Array, Array, Array, Array]:
+    """BPTT of ``lstm_run``: ``(dW [4H, In+H], db [4H], dx, dh0, dc0)`` in kernel order."""
+    x, w = tape.x, tape.weights
+    steps, n, in_size = x.shape
+    hidden = tape.outputs.shape[2]
+    gates, cells, tanh_cells = tape.saved["gates"], tape.saved["cells"], tape.saved["tanh_cells"]
+    o, i, f, g = (gates[:, k * hidden : (k + 1) * hidden] for k in range(4))
+    # Every factor that does not depend on the incoming gradient, for all steps at once:
+    # d(pre-activation) = dh * factor (output gate) or dc * factor (input, forget, candidate).
+    # One buffer holds the factors, and the loop overwrites each with its gate gradient: large
+    # fresh arrays cost page faults, so this pass allocates as few as it can.
+    factors = np.subtract(1, gates)
+    sig_slope = factors[:, : 3 * hidden]
+    np.multiply(sig_slope, gates[:, : 3 * hidden], out=sig_slope)
+    np.multiply(factors[:, :hidden], tanh_cells, out=factors[:, :hidden])
+    np.multiply(factors[:, hidden : 2 * hidden], g, out=factors[:, hidden : 2 * hidden])
+    np.multiply(factors[:, 2 * hidden : 3 * hidden], cells[:-1], out=sig_slope[:, 2 * hidden :])
+    k_g = factors[:, 3 * hidden :]
+    np.multiply(g, g, out=k_g)
+    np.subtract(1, k_g, out=k_g)
+    np.multiply(k_g, i, out=k_g)
+    out_to_cell = np.multiply(tanh_cells, tanh_cells)  # dc += dh * o * tanh'(c)
+    np.subtract(1, out_to_cell, out=out_to_cell)
+    np.multiply(out_to_cell, o, out=out_to_cell)
+    grad_y_t = np.ascontiguousarray(grad_y.transpose(0, 2, 1))  # [T, H, N]
+    w_hh_t = np.ascontiguousarray(w[:, in_size:].T)  # [H, 4H]
+    dh = np.zeros((hidden, n), dtype=w.dtype) if grad_h is None else grad_h.T.copy()
+    dc = np.zeros((hidden, n), dtype=w.dtype) if grad_c is None else grad_c.T.copy()
+    dc_from_h = np.empty_like(dc)
+    lo_o, hi_o = 0, hidden
+    dc_blocks = [(k * hidden, (k + 1) * hidden) for k in range(1, 4)]
+    for t in range(steps - 1, -1, -1):
+        np.add(dh, grad_y_t[t], out=dh)
+        np.multiply(dh, out_to_cell[t], out=dc_from_h)
+        np.add(dc, dc_from_h, out=dc)
+        dg = factors[t]  # factors in, gate gradients out
+        np.multiply(dh, dg[lo_o:hi_o], out=dg[lo_o:hi_o])
+        for lo, hi in dc_blocks:
+            np.multiply(dc, dg[lo:hi], out=dg[lo:hi])
+        np.multiply(dc, f[t], out=dc)
+        np.matmul(w_hh_t, dg, out=dh)
+    d_gates = factors
+    # [4H, T * N], columns in the (t, n) order of x.reshape(T * N, In).
+    flat = np.ascontiguousarray(d_gates.transpose(1, 0, 2)).reshape(4 * hidden, steps * n)
+    h_prev = np.concatenate([tape.initial[0][None], tape.outputs[:-1]])
+    dw = np.concatenate(
+        [flat @ x.reshape(steps * n, in_size), flat @ h_prev.reshape(steps * n, hidden)], axis=1
+    )
+    dx = (flat.T @ w[:, :in_size]).reshape(steps, n, in_size)
+    return dw, flat.sum(axis=1), dx, np.ascontiguousarray(dh.T), np.ascontiguousarray(dc.T)
+
+
+class LSTMCell(LSTMParameters, Generic[In, H]):
+    """One LSTM step: ``[*B, In]`` and state ``([*B, H], [*B, H])`` -> ``([*B, H], [*B, H])``.
+
+    PyTorch ``nn.LSTMCell``; the zero state is used when ``state`` is ``None``.
+    """
+
+    def __init__(
+        self, input_size: In, hidden_size: H, *, rng: Rng, dtype: Any = np.float32
+    ) -> None:
+        """Fresh parameters ``U(-1/sqrt(H), 1/sqrt(H))`` from ``rng`` (PyTorch's init)."""
+        super().__init__(input_size, hidden_size, rng=rng, dtype=dtype)
+
+    def __call__(
+        self,
+        x: Tensor[*Batch, In],
+        state: tuple[Tensor[*Batch, H], Tensor[*Batch, H]] | None = None,
+    ) -> tuple[Tensor[*Batch, H], Tensor[*Batch, H]]:
+        """One step, ``[*B, In], ([*B, H], [*B, H]) -> ([*B, H], [*B, H])``."""
+        new_state, _ = self.forward(x, state)
+        return new_state
+
+    def forward(
+        self,
+        x: Tensor[*Batch, In],
+        state: tuple[Tensor[*Batch, H], Tensor[*Batch, H]] | None = None,
+    ) -> tuple[tuple[Tensor[*Batch, H], Tensor[*Batch, H]], RecurrentCache]:
+        """One step that also returns its cache, ``[*B, In] -> ([*B, H], [*B, H])``."""
+        a, batch = self._check_step(x, self.input_size, "In")
+        _, cache = run_forward(self, a[None], batch, state)
+        h, c = cache.final_state
+        return (h, c), cache
+
+    def backward(
+        self, cache: RecurrentCache, grad_state: tuple[Tensor[*Batch, H], Tensor[*Batch, H]]
+    ) -> tuple[LSTMGrads, Tensor[*Batch, In], tuple[Tensor[*Batch, H], Tensor[*Batch, H]]]:
+        """Reverse step: grads, ``dL/dx`` ``[*B, In]`` and ``dL/d(h, c)`` ``[*B, H]`` each."""
+        grads, dx, (dh, dc) = run_backward(self, cache, None, grad_state)
+        return cast(LSTMGrads, grads), Tensor(dx.reshape(*cache.batch, -1)), (dh, dc)
+
+    # ---- the seed's cell module spec: [x; h; c] -> [h'; c'] --------------------------------
+    def call_concat(self, xhc: Tensor[*Batch, Add[In, H, H]]) -> Tensor[*Batch, Add[H, H]]:
+        """The seed's ``LSTMCellModuleSpec``: ``[*B, In + H + H] -> [*B, H + H]`` (``[h'; c']``)."""
+        return self.forward_concat(xhc)[0]
+
+    def forward_concat(
+        self, xhc: Tensor[*Batch, Add[In, H, H]]
+    ) -> tuple[Tensor[*Batch, Add[H, H]], RecurrentCache]:
+        """``call_concat`` that also returns its cache, ``[*B, In + H + H] -> [*B, H + H]``."""
+        return concat_forward(self, xhc, "In + H + H")
+
+    def backward_concat(
+        self, cache: RecurrentCache, grad_y: Tensor[*Batch, Add[H, H]]
+    ) -> tuple[LSTMGrads, Tensor[*Batch, Add[In, H, H]]]:
+        """Reverse of ``forward_concat``: grads and ``dL/d[x; h; c]`` ``[*B, In + H + H]``."""
+        grads, dv = concat_backward(self, cache, grad_y)
+        return cast(LSTMGrads, grads), dv

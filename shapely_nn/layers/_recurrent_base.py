@@ -1,0 +1,274 @@
+"""Plumbing shared by the recurrent layers: boundary checks, batch flattening, packed weights.
+
+Every recurrent kernel works on raw arrays with the batch dims flattened to one axis ``N``:
+a sequence is ``[T, N, In]`` and a state ``[N, H]``. The checks here run once per call, at the
+module boundary; nothing in this file runs inside a time loop.
+
+The parameters keep the seeds' layout (one ``[H, In + H]`` weight on the concatenated ``[x; h]``
+and one ``[H]`` bias per gate). A kernel packs the gates it needs into one ``[G * H, In + H]``
+matrix per call, so the input projection of all steps is one matrix product and the gates of
+one step are one more.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from shapely_nn._shape import Shape, ShapeError
+from shapely_nn._tensor import Tensor
+from shapely_nn.guards import require_positive
+from shapely_nn.layers._base import Array, GradRecord, Layer, as_generator, uniform
+
+AnyTensor = Tensor[*tuple[Any, ...]]
+
+
+def check_sizes(kind: str, input_size: int, hidden_size: int) -> None:
+    """``ShapeError`` unless both sizes are positive."""
+    if input_size <= 0 or hidden_size <= 0:
+        raise ShapeError(
+            f"{kind}: sizes must be positive, got input_size={input_size}, "
+            f"hidden_size={hidden_size}"
+        )
+
+
+def init_gates(
+    gates: tuple[str, ...],
+    biases: tuple[str, ...],
+    input_size: int,
+    hidden_size: int,
+    rng: np.random.Generator | int,
+    dtype: Any,
+) -> dict[str, Array]:
+    """PyTorch's RNN init: every weight and bias ``U(-1/sqrt(H), 1/sqrt(H))``."""
+    gen = as_generator(rng)
+    bound = 1.0 / math.sqrt(hidden_size)
+    out: dict[str, Array] = {}
+    for name in gates:
+        out[name] = uniform(gen, bound, (hidden_size, input_size + hidden_size), dtype)
+    for name in biases:
+        out[name] = uniform(gen, bound, (hidden_size,), dtype)
+    return out
+
+
+@dataclass(frozen=True)
+class Tape:
+    """What a recurrent run keeps for its backward pass (kernel-specific arrays in ``saved``)."""
+
+    x: Array  # [T, N, In]
+    initial: tuple[Array, ...]  # each [N, H]
+    outputs: Array  # [T, N, H]
+    final: tuple[Array, ...]  # each [N, H]
+    weights: Array  # packed [G * H, In + H], the layout the kernel used
+    saved: dict[str, Array]
+
+
+class RecurrentParameters(Layer):
+    """Base of the recurrent cells and sequence modules: sizes, checks, kernel hooks.
+
+    A subclass is a frozen dataclass of the gate parameters; it provides the kernel
+    (``_run`` over ``[T, N, In]`` and ``_reverse``, its BPTT) and the number of state arrays.
+    """
+
+    kind: ClassVar[str]
+    num_states: ClassVar[int]
+
+    @property
+    @abstractmethod
+    def input_size(self) -> int:
+        """Input size ``In``."""
+
+    @property
+    @abstractmethod
+    def hidden_size(self) -> int:
+        """Hidden size ``H``."""
+
+    @abstractmethod
+    def _run(self, x: Array, initial: tuple[Array, ...]) -> Tape:
+        """Forward over ``[T, N, In]`` from states ``[N, H]``."""
+
+    @abstractmethod
+    def _reverse(
+        self, tape: Tape, grad_y: Array, grad_final: tuple[Array | None, ...]
+    ) -> tuple[GradRecord, Array, tuple[Array, ...]]:
+        """BPTT: parameter grads, ``dL/dx`` ``[T, N, In]``, ``dL/d(initial states)``."""
+
+    # ---- boundary checks -----------------------------------------------------------------
+    def _label(self) -> str:
+        return f"{type(self).__name__}[{self.input_size}, {self.hidden_size}]"
+
+    def _check_dtype(self, what: str, a: Array) -> None:
+        if a.dtype != self.dtype:
+            raise TypeError(
+                f"{self._label()}: {what} dtype {a.dtype} differs from weights {self.dtype}"
+            )
+
+    def _check_sequence(self, x: AnyTensor) -> tuple[Array, tuple[int, ...]]:
+        """``[T, *B, In]`` -> ``([T, N, In], B)``; guards ``seq_len > 0``."""
+        a = x.numpy()
+        if a.ndim < 2:
+            raise ShapeError(
+                f"{self._label()} expects a time-major sequence [T, *B, {self.input_size}] "
+                f"(rank >= 2), got {x.shape}"
+            )
+        if a.shape[-1] != self.input_size:
+            raise ShapeError(
+                f"{self._label()} expects last dim In = {self.input_size}, "
+                f"got {a.shape[-1]} in {x.shape}"
+            )
+        self._check_dtype("input", a)
+        require_positive(seq_len=int(a.shape[0]))
+        batch = tuple(int(d) for d in a.shape[1:-1])
+        return a.reshape(a.shape[0], math.prod(batch), self.input_size), batch
+
+    def _check_step(self, x: AnyTensor, expected: int, what: str) -> tuple[Array, tuple[int, ...]]:
+        """``[*B, expected]`` -> ``([N, expected], B)``."""
+        a = x.numpy()
+        if a.ndim == 0 or a.shape[-1] != expected:
+            got = "a scalar" if a.ndim == 0 else f"{a.shape[-1]} in {x.shape}"
+            raise ShapeError(f"{self._label()} expects last dim {what} = {expected}, got {got}")
+        self._check_dtype("input", a)
+        batch = tuple(int(d) for d in a.shape[:-1])
+        return a.reshape(math.prod(batch), expected), batch
+
+    def _check_states(
+        self, states: tuple[AnyTensor, ...] | None, batch: tuple[int, ...], names: tuple[str, ...]
+    ) -> tuple[Array, ...]:
+        """Given states ``[*B, H]`` each, or zeros; -> ``[N, H]`` arrays."""
+        n, h = math.prod(batch), self.hidden_size
+        if states is None:
+            return tuple(np.zeros((n, h), dtype=self.dtype) for _ in names)
+        if len(states) != len(names):
+            raise ShapeError(
+                f"{self._label()} expects a state of {len(names)} tensors "
+                f"({', '.join(names)}), got {len(states)}"
+            )
+        out = []
+        for name, s in zip(names, states, strict=True):
+            a = s.numpy()
+            if a.shape != (*batch, h):
+                raise ShapeError(
+                    f"{self._label()} expects state {name} of shape [*B, H] = "
+                    f"{Shape((*batch, h))}, got {s.shape}"
+                )
+            self._check_dtype(f"state {name}", a)
+            out.append(a.reshape(n, h))
+        return tuple(out)
+
+    def _check_grad(self, what: str, g: AnyTensor, shape: tuple[int, ...]) -> Array:
+        a = g.numpy()
+        if a.shape != shape:
+            raise ShapeError(
+                f"{self._label()}.backward: {what} has shape {g.shape}, expected {Shape(shape)}"
+            )
+        return a
+
+
+def split_concat(label: str, a: Array, sizes: tuple[int, ...], what: str) -> list[Array]:
+    """Split the last axis of ``a`` into ``sizes``, or ``ShapeError`` naming the sum."""
+    total = sum(sizes)
+    if a.ndim == 0 or a.shape[-1] != total:
+        got = "a scalar" if a.ndim == 0 else f"{a.shape[-1]} in {Shape(a.shape)}"
+        raise ShapeError(f"{label} expects last dim {what} = {total}, got {got}")
+    bounds = np.cumsum(sizes)[:-1]
+    return list(np.split(a, bounds, axis=-1))
+
+
+# ---- drivers shared by the cells and the sequence modules ----------------------------------
+
+
+@dataclass(frozen=True)
+class RecurrentCache:
+    """What ``forward`` keeps for ``backward``: the kernel tape and the batch dims ``B``.
+
+    ``final_state`` holds the state after the last step (``[*B, H]`` tensors: ``(h,)`` for
+    RNN/GRU, ``(h, c)`` for LSTM).
+    """
+
+    tape: Tape
+    batch: tuple[int, ...]
+    final_state: tuple[AnyTensor, ...]
+
+
+def state_names(layer: RecurrentParameters) -> tuple[str, ...]:
+    """``("h",)`` or ``("h", "c")``."""
+    return ("h", "c")[: layer.num_states]
+
+
+def run_forward(
+    layer: RecurrentParameters,
+    x3: Array,
+    batch: tuple[int, ...],
+    state: tuple[AnyTensor, ...] | None,
+) -> tuple[Array, RecurrentCache]:
+    """Run the kernel on ``[T, N, In]``; -> outputs ``[T, *B, H]`` (array) and the cache."""
+    initial = layer._check_states(state, batch, state_names(layer))
+    tape = layer._run(x3, initial)
+    shape = (*batch, layer.hidden_size)
+    final: tuple[AnyTensor, ...] = tuple(Tensor(s.reshape(shape)) for s in tape.final)
+    return tape.outputs.reshape(x3.shape[0], *shape), RecurrentCache(tape, batch, final)
+
+
+def run_backward(
+    layer: RecurrentParameters,
+    cache: RecurrentCache,
+    grad_y: AnyTensor | None,
+    grad_final: tuple[AnyTensor, ...] | None,
+) -> tuple[GradRecord, Array, tuple[AnyTensor, ...]]:
+    """BPTT from ``dL/dy`` ``[T, *B, H]`` and ``dL/d(final state)``; ``None`` means zero.
+
+    -> parameter grads, ``dL/dx`` ``[T, N, In]`` and ``dL/d(initial state)`` ``[*B, H]`` each.
+    """
+    tape, hidden = cache.tape, layer.hidden_size
+    steps, n = tape.outputs.shape[:2]
+    shape = (*cache.batch, hidden)
+    if grad_y is None:
+        gy = np.zeros((steps, n, hidden), dtype=tape.outputs.dtype)
+    else:
+        gy = layer._check_grad("grad_y", grad_y, (steps, *shape)).reshape(steps, n, hidden)
+    names = state_names(layer)
+    finals: tuple[Array | None, ...] = (None,) * len(names)
+    if grad_final is not None:
+        if len(grad_final) != len(names):
+            raise ShapeError(
+                f"{layer._label()}.backward: expected grads for the final state "
+                f"({', '.join(names)}), got {len(grad_final)} tensors"
+            )
+        finals = tuple(
+            layer._check_grad(f"grad of final {name}", g, shape).reshape(n, hidden)
+            for name, g in zip(names, grad_final, strict=True)
+        )
+    grads, dx, d_initial = layer._reverse(tape, gy, finals)
+    return grads, dx, tuple(Tensor(d.reshape(shape)) for d in d_initial)
+
+
+def concat_forward(
+    layer: RecurrentParameters, v: AnyTensor, what: str
+) -> tuple[AnyTensor, RecurrentCache]:
+    """The seeds' cell module spec: ``[*B, In + k*H]`` (``[x; h(; c)]``) -> ``[*B, k*H]``."""
+    hidden = layer.hidden_size
+    parts = split_concat(
+        layer._label(), v.numpy(), (layer.input_size, *(hidden,) * layer.num_states), what
+    )
+    x, batch = layer._check_step(Tensor(parts[0]), layer.input_size, "In")
+    states: tuple[AnyTensor, ...] = tuple(Tensor(p) for p in parts[1:])
+    _, cache = run_forward(layer, x[None], batch, states)
+    return Tensor(np.concatenate([s.numpy() for s in cache.final_state], axis=-1)), cache
+
+
+def concat_backward(
+    layer: RecurrentParameters, cache: RecurrentCache, grad_y: AnyTensor
+) -> tuple[GradRecord, AnyTensor]:
+    """Reverse of ``concat_forward``: grads and ``dL/d[x; h(; c)]``."""
+    hidden, k = layer.hidden_size, layer.num_states
+    g = layer._check_grad("grad of the new state", grad_y, (*cache.batch, k * hidden))
+    grad_final: tuple[AnyTensor, ...] = tuple(
+        Tensor(g[..., j * hidden : (j + 1) * hidden]) for j in range(k)
+    )
+    grads, dx, d_state = run_backward(layer, cache, None, grad_final)
+    parts = [dx.reshape(*cache.batch, layer.input_size), *(d.numpy() for d in d_state)]
+    return grads, Tensor(np.concatenate(parts, axis=-1))

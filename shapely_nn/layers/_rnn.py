@@ -1,0 +1,176 @@
+"""``RNNCell[In, H]``: the seeds' tanh RNN cell, ``h' = tanh(W [x; h] + b)``.
+
+Parameters (seed ``RNNSpec``, grads ``Seq2SeqRNNGrads``): ``weight`` ``[H, In + H]`` on the
+concatenated ``[x; h]`` and ``bias`` ``[H]``.
+
+PyTorch layout (``nn.RNN``/``nn.RNNCell``, ``nonlinearity="tanh"``): ``weight_ih = W[:, :In]``,
+``weight_hh = W[:, In:]``, ``bias_ih = b``, ``bias_hh = 0``.
+
+The kernel (``rnn_run``/``rnn_reverse``) is shared with ``shapely_nn.modules.RNN``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar, TypeVarTuple, cast
+
+import numpy as np
+
+from shapely_nn._tensor import Tensor
+from shapely_nn._typelevel import Add
+from shapely_nn.layers._base import Array, GradRecord, Rng, require_float_dtype
+from shapely_nn.layers._recurrent_base import (
+    RecurrentCache,
+    RecurrentParameters,
+    Tape,
+    check_sizes,
+    concat_backward,
+    concat_forward,
+    init_gates,
+    run_backward,
+    run_forward,
+)
+
+In = TypeVar("In", bound=int)
+H = TypeVar("H", bound=int)
+Batch = TypeVarTuple("Batch")
+
+
+@dataclass(frozen=True)
+class RNNGrads(GradRecord):
+    """Gradients of the RNN cell: ``weight`` ``[H, In + H]``, ``bias`` ``[H]`` (seed: dW, db)."""
+
+    weight: Array
+    bias: Array
+
+
+@dataclass(frozen=True, init=False, eq=False)
+class RNNParameters(RecurrentParameters):
+    """The tanh RNN parameters (seed ``RNNSpec``) and the kernel over them."""
+
+    weight: Array
+    bias: Array
+
+    kind: ClassVar[str] = "RNN"
+    num_states: ClassVar[int] = 1
+
+    def __init__(
+        self, input_size: int, hidden_size: int, *, rng: Rng, dtype: Any = np.float32
+    ) -> None:
+        check_sizes(type(self).__name__, input_size, hidden_size)
+        arrays = init_gates(
+            ("weight",), ("bias",), input_size, hidden_size, rng, require_float_dtype(dtype)
+        )
+        for name, value in arrays.items():
+            object.__setattr__(self, name, value)
+
+    @property
+    def input_size(self) -> int:
+        """Input size ``In``."""
+        return int(self.weight.shape[1] - self.weight.shape[0])
+
+    @property
+    def hidden_size(self) -> int:
+        """Hidden size ``H``."""
+        return int(self.weight.shape[0])
+
+    def _run(self, x: Array, initial: tuple[Array, ...]) -> Tape:
+        return rnn_run(self.weight, self.bias, x, initial[0])
+
+    def _reverse(
+        self, tape: Tape, grad_y: Array, grad_final: tuple[Array | None, ...]
+    ) -> tuple[RNNGrads, Array, tuple[Array, ...]]:
+        dw, db, dx, dh0 = rnn_reverse(tape, grad_y, grad_final[0])
+        return RNNGrads(weight=dw, bias=db), dx, (dh0,)
+
+
+def rnn_run(w: Array, b: Array, x: Array, h0: Array) -> Tape:
+    """tanh RNN over ``x`` ``[T, N, In]`` from ``h0`` ``[N, H]``."""
+    steps, n, in_size = x.shape
+    hidden = h0.shape[1]
+    w_hh_t = np.ascontiguousarray(w[:, in_size:].T)
+    hs = (x.reshape(steps * n, in_size) @ w[:, :in_size].T).reshape(steps, n, hidden)
+    hs += b
+    recurrent = np.empty((n, hidden), dtype=w.dtype)
+    h = h0
+    for t in range(steps):
+        a = hs[t]
+        np.matmul(h, w_hh_t, out=recurrent)
+        np.add(a, recurrent, out=a)
+        np.tanh(a, out=a)
+        h = a
+    return Tape(x=x, initial=(h0,), outputs=hs, final=(hs[-1],), weights=w, saved={})
+
+
+def rnn_reverse(
+    tape: Tape, grad_y: Array, grad_h: Array | None
+) -> tuple[Array, Array, Array, Array]:
+    """BPTT of ``rnn_run``: ``(dW [H, In+H], db [H], dx [T, N, In], dh0 [N, H])``."""
+    x, w, hs = tape.x, tape.weights, tape.outputs
+    steps, n, in_size = x.shape
+    hidden = hs.shape[2]
+    derivative = 1 - hs * hs  # tanh' for all steps at once
+    w_hh = np.ascontiguousarray(w[:, in_size:])
+    d_pre = np.empty_like(hs)
+    dh = np.zeros((n, hidden), dtype=w.dtype) if grad_h is None else grad_h.copy()
+    for t in range(steps - 1, -1, -1):
+        np.add(dh, grad_y[t], out=dh)
+        np.multiply(dh, derivative[t], out=d_pre[t])
+        np.matmul(d_pre[t], w_hh, out=dh)
+    flat = d_pre.reshape(steps * n, hidden)
+    h_prev = np.concatenate([tape.initial[0][None], hs[:-1]]).reshape(steps * n, hidden)
+    dw = np.concatenate([flat.T @ x.reshape(steps * n, in_size), flat.T @ h_prev], axis=1)
+    dx = (flat @ w[:, :in_size]).reshape(steps, n, in_size)
+    return dw, flat.sum(axis=0), dx, dh
+
+
+class RNNCell(RNNParameters, Generic[In, H]):
+    """One tanh RNN step: ``[*B, In]`` and ``h`` ``[*B, H]`` -> ``[*B, H]`` (``nn.RNNCell``).
+
+    The zero state is used when ``h`` is ``None``.
+    """
+
+    def __init__(
+        self, input_size: In, hidden_size: H, *, rng: Rng, dtype: Any = np.float32
+    ) -> None:
+        """Fresh parameters ``U(-1/sqrt(H), 1/sqrt(H))`` from ``rng`` (PyTorch's init)."""
+        super().__init__(input_size, hidden_size, rng=rng, dtype=dtype)
+
+    def __call__(
+        self, x: Tensor[*Batch, In], h: Tensor[*Batch, H] | None = None
+    ) -> Tensor[*Batch, H]:
+        """One step, ``[*B, In], [*B, H] -> [*B, H]``."""
+        return self.forward(x, h)[0]
+
+    def forward(
+        self, x: Tensor[*Batch, In], h: Tensor[*Batch, H] | None = None
+    ) -> tuple[Tensor[*Batch, H], RecurrentCache]:
+        """One step that also returns its cache, ``[*B, In], [*B, H] -> [*B, H]``."""
+        a, batch = self._check_step(x, self.input_size, "In")
+        _, cache = run_forward(self, a[None], batch, None if h is None else (h,))
+        return cache.final_state[0], cache
+
+    def backward(
+        self, cache: RecurrentCache, grad_h: Tensor[*Batch, H]
+    ) -> tuple[RNNGrads, Tensor[*Batch, In], Tensor[*Batch, H]]:
+        """Reverse step: grads, ``dL/dx`` ``[*B, In]`` and ``dL/dh`` ``[*B, H]``."""
+        grads, dx, (dh,) = run_backward(self, cache, None, (grad_h,))
+        return cast(RNNGrads, grads), Tensor(dx.reshape(*cache.batch, -1)), dh
+
+    # ---- the seed's cell module spec: [x; h] -> h' -----------------------------------------
+    def call_concat(self, xh: Tensor[*Batch, Add[In, H]]) -> Tensor[*Batch, H]:
+        """The seed's ``RNNCellModuleSpec``: ``[*B, In + H] -> [*B, H]``."""
+        return self.forward_concat(xh)[0]
+
+    def forward_concat(
+        self, xh: Tensor[*Batch, Add[In, H]]
+    ) -> tuple[Tensor[*Batch, H], RecurrentCache]:
+        """``call_concat`` that also returns its cache, ``[*B, In + H] -> [*B, H]``."""
+        return concat_forward(self, xh, "In + H")
+
+    def backward_concat(
+        self, cache: RecurrentCache, grad_y: Tensor[*Batch, H]
+    ) -> tuple[RNNGrads, Tensor[*Batch, Add[In, H]]]:
+        """Reverse of ``forward_concat``: grads and ``dL/d[x; h]`` ``[*B, In + H]``."""
+        grads, dv = concat_backward(self, cache, grad_y)
+        return cast(RNNGrads, grads), dv

@@ -1,0 +1,515 @@
+"""Post-norm transformer layers: ``TransformerEncoderLayer`` and ``TransformerDecoderLayer``.
+
+Post-norm as the seeds' ``Seq2SeqTransformerEncoderSpec`` (and PyTorch's ``norm_first=False``):
+``x = norm1(x + self_attn(x))``, (decoder: ``x = norm2(x + cross_attn(x, memory))``), then
+``x = norm_last(x + linear2(act(linear1(x))))``. Batch-first, ``[*B, SeqLen, Embed]``.
+
+Dropout (PyTorch's places: attention weights, the attention and feed-forward outputs, the
+feed-forward hidden layer) is applied only in training, ``forward(..., rng=generator)``; the
+plain call is deterministic and identical to PyTorch's ``eval()`` (the seeds' transformer does
+not model dropout).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar, TypeVarTuple
+
+import numpy as np
+
+from shapely_nn._shape import ShapeError
+from shapely_nn._tensor import Tensor
+from shapely_nn.guards import require_positive
+from shapely_nn.layers._activations import (
+    ActivationName,
+    activation_vjp,
+    apply_activation,
+    wrap,
+)
+from shapely_nn.layers._attention import blocked_mask
+from shapely_nn.layers._base import Array, GradRecord, Layer, Rng, as_generator
+from shapely_nn.layers._dropout import draw_keep_mask, dropout_masked
+from shapely_nn.layers._layernorm import LayerNorm, LayerNormCache, LayerNormGrads
+from shapely_nn.layers._linear import Linear, LinearGrads
+from shapely_nn.layers._mha import (
+    MultiHeadAttention,
+    MultiHeadAttentionCache,
+    MultiHeadAttentionGrads,
+)
+
+Embed = TypeVar("Embed", bound=int)
+Heads = TypeVar("Heads", bound=int)
+FF = TypeVar("FF", bound=int)
+SeqLen = TypeVar("SeqLen", bound=int)
+MemLen = TypeVar("MemLen", bound=int)
+Batch = TypeVarTuple("Batch")
+
+
+# ---- shared pieces: dropout on a residual branch, the feed-forward block, checks ------------
+
+
+def _drop(a: Array, p: float, rng: np.random.Generator | None) -> tuple[Array, Array | None]:
+    if rng is None or p == 0.0:
+        return a, None
+    keep = draw_keep_mask(rng, p, a.shape)
+    return dropout_masked(p, keep, a), keep
+
+
+def _undrop(g: Array, p: float, keep: Array | None) -> Array:
+    return g if keep is None else dropout_masked(p, keep, g)
+
+
+@dataclass(frozen=True)
+class FeedForwardCache:
+    """Inputs and masks of ``linear2(dropout(act(linear1(x))))`` on ``[N, Embed]`` rows."""
+
+    x: Array
+    pre: Array
+    act: Array
+    hidden: Array
+    keep: Array | None
+
+
+def _ff_forward(
+    linear1: Linear[Any, Any],
+    linear2: Linear[Any, Any],
+    activation: ActivationName,
+    p: float,
+    x: Array,
+    rng: np.random.Generator | None,
+) -> tuple[Array, FeedForwardCache]:
+    pre = linear1.forward(wrap(x))[0].numpy()
+    act = apply_activation(activation, pre)
+    hidden, keep = _drop(act, p, rng)
+    out = linear2.forward(wrap(hidden))[0].numpy()
+    return out, FeedForwardCache(x, pre, act, hidden, keep)
+
+
+def _ff_backward(
+    linear1: Linear[Any, Any],
+    linear2: Linear[Any, Any],
+    activation: ActivationName,
+    p: float,
+    cache: FeedForwardCache,
+    g: Array,
+) -> tuple[LinearGrads, LinearGrads, Array]:
+    grads2, d_hidden = linear2.backward(cache.hidden, wrap(g))
+    d_act = _undrop(d_hidden.numpy(), p, cache.keep)
+    d_pre = activation_vjp(activation, cache.pre, cache.act, d_act)
+    grads1, dx = linear1.backward(cache.x, wrap(d_pre))
+    return grads1, grads2, dx.numpy()
+
+
+def _check_sequence(
+    name: str, label: str, x: Tensor[*tuple[Any, ...]], embed: int, dtype: Any
+) -> Array:
+    a = x.numpy()
+    if a.ndim < 2 or a.shape[-1] != embed:
+        got = f"rank {a.ndim}" if a.ndim < 2 else f"{a.shape[-1]} in {x.shape}"
+        raise ShapeError(
+            f"{name} expects {label} [*B, SeqLen, Embed] with last dim (Embed) {embed}, got {got}"
+        )
+    if a.dtype != dtype:
+        raise TypeError(f"{name}: {label} dtype {a.dtype} differs from the parameters' {dtype}")
+    require_positive(seq_len=a.shape[-2])
+    return a
+
+
+def _mask_array(mask: Tensor[*tuple[Any, ...]] | None) -> Array | None:
+    return None if mask is None else mask.numpy()
+
+
+def _ff_layers(
+    embed_dim: int, ff_dim: int, gen: np.random.Generator, dtype: Any
+) -> tuple[Linear[Any, Any], Linear[Any, Any]]:
+    return Linear(embed_dim, ff_dim, rng=gen, dtype=dtype), Linear(
+        ff_dim, embed_dim, rng=gen, dtype=dtype
+    )
+
+
+def _check_config(
+    embed_dim: int, num_heads: int, ff_dim: int, dropout: float, activation: str
+) -> None:
+    require_positive(embed=embed_dim, heads=num_heads, ff_dim=ff_dim)
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+    if activation not in ("relu", "gelu"):
+        raise ValueError(f"activation must be 'relu' or 'gelu' (as PyTorch), got {activation!r}")
+
+
+# ---- encoder layer --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TransformerEncoderLayerGrads(GradRecord):
+    """Gradients of ``TransformerEncoderLayer``, one field per sub-layer."""
+
+    self_attn: MultiHeadAttentionGrads
+    linear1: LinearGrads
+    linear2: LinearGrads
+    norm1: LayerNormGrads
+    norm2: LayerNormGrads
+
+
+@dataclass(frozen=True)
+class TransformerEncoderLayerCache:
+    """What ``TransformerEncoderLayer.backward`` needs."""
+
+    shape: tuple[int, ...]
+    attn: MultiHeadAttentionCache
+    keep1: Array | None
+    norm1: LayerNormCache
+    ff: FeedForwardCache
+    keep2: Array | None
+    norm2: LayerNormCache
+
+
+@dataclass(frozen=True, init=False, eq=False)
+class TransformerEncoderLayer(Layer, Generic[Embed, Heads, FF]):
+    """Post-norm encoder layer (``nn.TransformerEncoderLayer(norm_first=False, batch_first=True)``).
+
+    Shape rule: ``[*B, SeqLen, Embed] -> [*B, SeqLen, Embed]``; ``SeqLen > 0``, ``Embed > 0``,
+    ``Embed % Heads == 0``; feed-forward width ``FF``.
+    """
+
+    self_attn: MultiHeadAttention[Any, Any]
+    linear1: Linear[Any, Any]
+    linear2: Linear[Any, Any]
+    norm1: LayerNorm[Any]
+    norm2: LayerNorm[Any]
+    activation: ActivationName
+    dropout: float
+
+    def __init__(
+        self,
+        embed_dim: Embed,
+        num_heads: Heads,
+        ff_dim: FF,
+        *,
+        activation: ActivationName = "relu",
+        dropout: float = 0.0,
+        layer_norm_eps: float = 1e-5,
+        rng: Rng,
+        dtype: Any = np.float32,
+    ) -> None:
+        _check_config(embed_dim, num_heads, ff_dim, dropout, activation)
+        gen = as_generator(rng)
+        attn = MultiHeadAttention(embed_dim, num_heads, dropout=dropout, rng=gen, dtype=dtype)
+        linear1, linear2 = _ff_layers(embed_dim, ff_dim, gen, dtype)
+        object.__setattr__(self, "self_attn", attn)
+        object.__setattr__(self, "linear1", linear1)
+        object.__setattr__(self, "linear2", linear2)
+        object.__setattr__(self, "norm1", LayerNorm(embed_dim, eps=layer_norm_eps, dtype=dtype))
+        object.__setattr__(self, "norm2", LayerNorm(embed_dim, eps=layer_norm_eps, dtype=dtype))
+        object.__setattr__(self, "activation", activation)
+        object.__setattr__(self, "dropout", float(dropout))
+
+    @property
+    def embed_dim(self) -> int:
+        """``Embed``."""
+        return self.self_attn.embed_dim
+
+    @property
+    def num_heads(self) -> int:
+        """``Heads``."""
+        return self.self_attn.num_heads
+
+    @property
+    def ff_dim(self) -> int:
+        """``FF``."""
+        return self.linear1.out_features
+
+    def _name(self) -> str:
+        return f"TransformerEncoderLayer[{self.embed_dim}, {self.num_heads}, {self.ff_dim}]"
+
+    def forward(
+        self,
+        x: Tensor[*Batch, SeqLen, Embed],
+        *,
+        key_padding_mask: Tensor[*Batch, SeqLen] | None = None,
+        attn_mask: Tensor[SeqLen, SeqLen] | None = None,
+        causal: bool = False,
+        rng: np.random.Generator | None = None,
+    ) -> tuple[Tensor[*Batch, SeqLen, Embed], TransformerEncoderLayerCache]:
+        """Forward pass that also returns what ``backward`` needs; ``rng`` turns on dropout."""
+        a = _check_sequence(self._name(), "x", x, self.embed_dim, self.norm1.weight.dtype)
+        batch_shape, seq_len = a.shape[:-2], a.shape[-2]
+        blocked = blocked_mask(
+            batch_shape,
+            seq_len,
+            seq_len,
+            causal=causal,
+            key_padding_mask=_mask_array(key_padding_mask),
+            attn_mask=_mask_array(attn_mask),
+            where=self._name(),
+        )
+        p = self.dropout
+        attended, attn_cache = self.self_attn.forward_arrays("self", (a,), blocked, rng)
+        rows = a.reshape(-1, self.embed_dim)
+        attended_rows, keep1 = _drop(attended.reshape(rows.shape), p, rng)
+        h1, norm1_cache = self.norm1.forward_array(rows + attended_rows)
+        ff_out, ff_cache = _ff_forward(self.linear1, self.linear2, self.activation, p, h1, rng)
+        ff_out, keep2 = _drop(ff_out, p, rng)
+        y, norm2_cache = self.norm2.forward_array(h1 + ff_out)
+        cache = TransformerEncoderLayerCache(
+            a.shape, attn_cache, keep1, norm1_cache, ff_cache, keep2, norm2_cache
+        )
+        return Tensor(y.reshape(a.shape)), cache
+
+    def __call__(
+        self,
+        x: Tensor[*Batch, SeqLen, Embed],
+        *,
+        key_padding_mask: Tensor[*Batch, SeqLen] | None = None,
+        attn_mask: Tensor[SeqLen, SeqLen] | None = None,
+        causal: bool = False,
+    ) -> Tensor[*Batch, SeqLen, Embed]:
+        """Deterministic forward pass, ``[*B, SeqLen, Embed] -> [*B, SeqLen, Embed]``."""
+        y, _ = self.forward(
+            x, key_padding_mask=key_padding_mask, attn_mask=attn_mask, causal=causal
+        )
+        return y
+
+    def backward(
+        self, cache: TransformerEncoderLayerCache, grad_y: Tensor[*Batch, SeqLen, Embed]
+    ) -> tuple[TransformerEncoderLayerGrads, Tensor[*Batch, SeqLen, Embed]]:
+        """Reverse pass: parameter gradients of every sub-layer and ``dL/dx``."""
+        g = grad_y.numpy()
+        if g.shape != cache.shape:
+            raise ShapeError(
+                f"{self._name()}.backward: grad_y has shape {list(g.shape)}, expected "
+                f"{list(cache.shape)}"
+            )
+        p = self.dropout
+        norm2_grads, d_h2 = self.norm2.backward_array(cache.norm2, g.reshape(-1, self.embed_dim))
+        d_ff = _undrop(d_h2, p, cache.keep2)
+        lin1, lin2, d_h1 = _ff_backward(
+            self.linear1, self.linear2, self.activation, p, cache.ff, d_ff
+        )
+        d_h1 += d_h2
+        norm1_grads, d_sum1 = self.norm1.backward_array(cache.norm1, d_h1)
+        d_attended = _undrop(d_sum1, p, cache.keep1).reshape(cache.shape)
+        attn_grads, (d_x_attn,) = self.self_attn.backward_arrays(cache.attn, d_attended)
+        grad_x = d_sum1.reshape(cache.shape) + d_x_attn
+        grads = TransformerEncoderLayerGrads(attn_grads, lin1, lin2, norm1_grads, norm2_grads)
+        return grads, Tensor(grad_x)
+
+
+# ---- decoder layer --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TransformerDecoderLayerGrads(GradRecord):
+    """Gradients of ``TransformerDecoderLayer``, one field per sub-layer."""
+
+    self_attn: MultiHeadAttentionGrads
+    multihead_attn: MultiHeadAttentionGrads
+    linear1: LinearGrads
+    linear2: LinearGrads
+    norm1: LayerNormGrads
+    norm2: LayerNormGrads
+    norm3: LayerNormGrads
+
+
+@dataclass(frozen=True)
+class TransformerDecoderLayerCache:
+    """What ``TransformerDecoderLayer.backward`` needs."""
+
+    shape: tuple[int, ...]
+    self_attn: MultiHeadAttentionCache
+    keep1: Array | None
+    norm1: LayerNormCache
+    cross_attn: MultiHeadAttentionCache
+    keep2: Array | None
+    norm2: LayerNormCache
+    ff: FeedForwardCache
+    keep3: Array | None
+    norm3: LayerNormCache
+
+
+@dataclass(frozen=True, init=False, eq=False)
+class TransformerDecoderLayer(Layer, Generic[Embed, Heads, FF]):
+    """Post-norm decoder layer (``nn.TransformerDecoderLayer(norm_first=False, batch_first=True)``).
+
+    Shape rule: ``[*B, SeqLen, Embed], [*B, MemLen, Embed] -> [*B, SeqLen, Embed]``
+    (target, memory); ``SeqLen > 0``, ``MemLen > 0``, ``Embed > 0``, ``Embed % Heads == 0``.
+    """
+
+    self_attn: MultiHeadAttention[Any, Any]
+    multihead_attn: MultiHeadAttention[Any, Any]
+    linear1: Linear[Any, Any]
+    linear2: Linear[Any, Any]
+    norm1: LayerNorm[Any]
+    norm2: LayerNorm[Any]
+    norm3: LayerNorm[Any]
+    activation: ActivationName
+    dropout: float
+
+    def __init__(
+        self,
+        embed_dim: Embed,
+        num_heads: Heads,
+        ff_dim: FF,
+        *,
+        activation: ActivationName = "relu",
+        dropout: float = 0.0,
+        layer_norm_eps: float = 1e-5,
+        rng: Rng,
+        dtype: Any = np.float32,
+    ) -> None:
+        _check_config(embed_dim, num_heads, ff_dim, dropout, activation)
+        gen = as_generator(rng)
+        self_attn = MultiHeadAttention(embed_dim, num_heads, dropout=dropout, rng=gen, dtype=dtype)
+        cross = MultiHeadAttention(embed_dim, num_heads, dropout=dropout, rng=gen, dtype=dtype)
+        linear1, linear2 = _ff_layers(embed_dim, ff_dim, gen, dtype)
+        object.__setattr__(self, "self_attn", self_attn)
+        object.__setattr__(self, "multihead_attn", cross)
+        object.__setattr__(self, "linear1", linear1)
+        object.__setattr__(self, "linear2", linear2)
+        for name in ("norm1", "norm2", "norm3"):
+            object.__setattr__(self, name, LayerNorm(embed_dim, eps=layer_norm_eps, dtype=dtype))
+        object.__setattr__(self, "activation", activation)
+        object.__setattr__(self, "dropout", float(dropout))
+
+    @property
+    def embed_dim(self) -> int:
+        """``Embed``."""
+        return self.self_attn.embed_dim
+
+    @property
+    def num_heads(self) -> int:
+        """``Heads``."""
+        return self.self_attn.num_heads
+
+    @property
+    def ff_dim(self) -> int:
+        """``FF``."""
+        return self.linear1.out_features
+
+    def _name(self) -> str:
+        return f"TransformerDecoderLayer[{self.embed_dim}, {self.num_heads}, {self.ff_dim}]"
+
+    def forward(
+        self,
+        tgt: Tensor[*Batch, SeqLen, Embed],
+        memory: Tensor[*Batch, MemLen, Embed],
+        *,
+        tgt_mask: Tensor[SeqLen, SeqLen] | None = None,
+        tgt_causal: bool = False,
+        tgt_key_padding_mask: Tensor[*Batch, SeqLen] | None = None,
+        memory_mask: Tensor[SeqLen, MemLen] | None = None,
+        memory_key_padding_mask: Tensor[*Batch, MemLen] | None = None,
+        rng: np.random.Generator | None = None,
+    ) -> tuple[Tensor[*Batch, SeqLen, Embed], TransformerDecoderLayerCache]:
+        """Forward pass that also returns what ``backward`` needs; ``rng`` turns on dropout."""
+        dtype = self.norm1.weight.dtype
+        a = _check_sequence(self._name(), "tgt", tgt, self.embed_dim, dtype)
+        m = _check_sequence(self._name(), "memory", memory, self.embed_dim, dtype)
+        if m.shape[:-2] != a.shape[:-2]:
+            raise ShapeError(
+                f"{self._name()}: memory batch dims {list(m.shape[:-2])} differ from tgt's "
+                f"{list(a.shape[:-2])}"
+            )
+        batch_shape, seq_len, mem_len = a.shape[:-2], a.shape[-2], m.shape[-2]
+        self_blocked = blocked_mask(
+            batch_shape,
+            seq_len,
+            seq_len,
+            causal=tgt_causal,
+            key_padding_mask=_mask_array(tgt_key_padding_mask),
+            attn_mask=_mask_array(tgt_mask),
+            where=f"{self._name()} (self-attention)",
+        )
+        cross_blocked = blocked_mask(
+            batch_shape,
+            seq_len,
+            mem_len,
+            key_padding_mask=_mask_array(memory_key_padding_mask),
+            attn_mask=_mask_array(memory_mask),
+            where=f"{self._name()} (cross-attention)",
+        )
+        p, e = self.dropout, self.embed_dim
+        rows = a.reshape(-1, e)
+        attended, self_cache = self.self_attn.forward_arrays("self", (a,), self_blocked, rng)
+        attended_rows, keep1 = _drop(attended.reshape(rows.shape), p, rng)
+        h1, norm1_cache = self.norm1.forward_array(rows + attended_rows)
+        crossed, cross_cache = self.multihead_attn.forward_arrays(
+            "shared_kv", (h1.reshape(a.shape), m), cross_blocked, rng
+        )
+        crossed_rows, keep2 = _drop(crossed.reshape(rows.shape), p, rng)
+        h2, norm2_cache = self.norm2.forward_array(h1 + crossed_rows)
+        ff_out, ff_cache = _ff_forward(self.linear1, self.linear2, self.activation, p, h2, rng)
+        ff_out, keep3 = _drop(ff_out, p, rng)
+        y, norm3_cache = self.norm3.forward_array(h2 + ff_out)
+        cache = TransformerDecoderLayerCache(
+            a.shape,
+            self_cache,
+            keep1,
+            norm1_cache,
+            cross_cache,
+            keep2,
+            norm2_cache,
+            ff_cache,
+            keep3,
+            norm3_cache,
+        )
+        return Tensor(y.reshape(a.shape)), cache
+
+    def __call__(
+        self,
+        tgt: Tensor[*Batch, SeqLen, Embed],
+        memory: Tensor[*Batch, MemLen, Embed],
+        *,
+        tgt_mask: Tensor[SeqLen, SeqLen] | None = None,
+        tgt_causal: bool = False,
+        tgt_key_padding_mask: Tensor[*Batch, SeqLen] | None = None,
+        memory_mask: Tensor[SeqLen, MemLen] | None = None,
+        memory_key_padding_mask: Tensor[*Batch, MemLen] | None = None,
+    ) -> Tensor[*Batch, SeqLen, Embed]:
+        """Deterministic forward, ``[*B, SeqLen, E], [*B, MemLen, E] -> [*B, SeqLen, E]``."""
+        y, _ = self.forward(
+            tgt,
+            memory,
+            tgt_mask=tgt_mask,
+            tgt_causal=tgt_causal,
+            tgt_key_padding_mask=tgt_key_padding_mask,
+            memory_mask=memory_mask,
+            memory_key_padding_mask=memory_key_padding_mask,
+        )
+        return y
+
+    def backward(
+        self, cache: TransformerDecoderLayerCache, grad_y: Tensor[*Batch, SeqLen, Embed]
+    ) -> tuple[
+        TransformerDecoderLayerGrads,
+        Tensor[*Batch, SeqLen, Embed],
+        Tensor[*Batch, MemLen, Embed],
+    ]:
+        """Reverse pass: parameter gradients, ``dL/dtgt`` and ``dL/dmemory``."""
+        g = grad_y.numpy()
+        if g.shape != cache.shape:
+            raise ShapeError(
+                f"{self._name()}.backward: grad_y has shape {list(g.shape)}, expected "
+                f"{list(cache.shape)}"
+            )
+        p, e = self.dropout, self.embed_dim
+        norm3_grads, d_h3 = self.norm3.backward_array(cache.norm3, g.reshape(-1, e))
+        d_ff = _undrop(d_h3, p, cache.keep3)
+        lin1, lin2, d_h2 = _ff_backward(
+            self.linear1, self.linear2, self.activation, p, cache.ff, d_ff
+        )
+        d_h2 += d_h3
+        norm2_grads, d_sum2 = self.norm2.backward_array(cache.norm2, d_h2)
+        d_crossed = _undrop(d_sum2, p, cache.keep2).reshape(cache.shape)
+        cross_grads, (d_h1_cross, d_memory) = self.multihead_attn.backward_arrays(
+            cache.cross_attn, d_crossed
+        )
+        d_h1 = d_sum2 + d_h1_cross.reshape(-1, e)
+        norm1_grads, d_sum1 = self.norm1.backward_array(cache.norm1, d_h1)
+        d_attended = _undrop(d_sum1, p, cache.keep1).reshape(cache.shape)
+        self_grads, (d_x_attn,) = self.self_attn.backward_arrays(cache.self_attn, d_attended)
+        grad_tgt = d_sum1.reshape(cache.shape) + d_x_attn
+        grads = TransformerDecoderLayerGrads(
+            self_grads, cross_grads, lin1, lin2, norm1_grads, norm2_grads, norm3_grads
+        )
+        return grads, Tensor(grad_tgt), Tensor(d_memory)

@@ -1,0 +1,34 @@
+"""Modules: sequence wrappers over the recurrent cells, bidirectional runs, layer stacks."""
+
+from shapely_nn.modules._bidirectional import (
+    Bidirectional,
+    BidirectionalGrads,
+    BiGRU,
+    BiLSTM,
+    BiRNN,
+)
+from shapely_nn.modules._compose import (
+    Chain,
+    ChainGrads,
+    Concat,
+    Fan,
+    FanGrads,
+    Module,
+    Parallel,
+    ParallelGrads,
+    Residual,
+    ResidualGrads,
+    Stack,
+    fan,
+    residual,
+    stack,
+)
+from shapely_nn.modules._recurrent import GRU, LSTM, RNN
+from shapely_nn.modules._stacked import Stacked, StackedGrads
+
+__all__ = ["GRU", "LSTM", "RNN"]
+__all__ += ["BiGRU", "BiLSTM", "BiRNN", "Bidirectional", "BidirectionalGrads"]
+__all__ += ["Stacked", "StackedGrads"]
+__all__ += ["Chain", "ChainGrads", "Concat", "Fan", "FanGrads", "Module"]
+__all__ += ["Parallel", "ParallelGrads", "Residual", "ResidualGrads", "Stack"]
+__all__ += ["fan", "residual", "stack"]

@@ -1,0 +1,327 @@
+"""Calls whose signature carries shapes: two phases per call.
+
+Phase 1 (signature hook) hands mypy a copy of the signature with every shape erased, so mypy
+neither reports ``Cannot infer type parameter`` nor silently widens a dim. Phase 2 (function
+or method hook) unifies the declared signature with the actual argument types strictly,
+reports a mismatch under the ``shape`` code, and writes the result type from the bindings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from mypy.errorcodes import ErrorCode
+from mypy.nodes import ARG_STAR, ARG_STAR2, Context, FuncDef
+from mypy.plugin import FunctionContext, FunctionSigContext, MethodContext, MethodSigContext
+from mypy.types import (
+    AnyType,
+    CallableType,
+    FunctionLike,
+    Instance,
+    ProperType,
+    TupleType,
+    Type,
+    TypeOfAny,
+    TypeVarTupleType,
+    TypeVarType,
+    UnionType,
+    UnpackType,
+    get_proper_type,
+)
+
+from shapely_nn.mypy_plugin._shapes import (
+    ARITH,
+    MAX_DEPTH,
+    UNKNOWN,
+    Bad,
+    Infos,
+    dim_of,
+    is_shape_var,
+    is_tensor,
+    show_type,
+    type_of_dim,
+)
+from shapely_nn.mypy_plugin._unify import RECEIVER, Unifier, substitute, unknowns
+
+SHAPE = ErrorCode("shape", "Tensor shapes or sizes disagree", "General")
+
+# Constructors whose sizes must divide: (class, dividend TypeVar, divisor TypeVar).
+DIVISIBLE = {
+    "shapely_nn.layers._mha.MultiHeadAttention": ("Embed", "Heads"),
+    "shapely_nn.layers._transformer.TransformerEncoderLayer": ("Embed", "Heads"),
+    "shapely_nn.layers._transformer.TransformerDecoderLayer": ("Embed", "Heads"),
+}
+
+OPERATORS = {
+    "__add__": "+",
+    "__radd__": "+",
+    "__sub__": "-",
+    "__rsub__": "-",
+    "__mul__": "*",
+    "__rmul__": "*",
+    "__truediv__": "/",
+    "__rtruediv__": "/",
+    "__matmul__": "@",
+}
+
+
+class NotShapeError(Exception):
+    """The result type depends on a non-shape type variable: keep mypy's own inference."""
+
+
+def mentions_shapes(t: Type, depth: int = 0) -> bool:
+    """Whether a declared argument type has a dim to check (cheap, shallow recursion)."""
+    if depth > MAX_DEPTH:
+        return False
+    p = get_proper_type(t)
+    if isinstance(p, Instance):
+        if p.type.fullname in ARITH:
+            return True
+        if is_tensor(p):
+            return not _is_any_tensor(p)
+        return any(mentions_shapes(a, depth + 1) for a in p.args)
+    if is_shape_var(p):
+        return True
+    if isinstance(p, UnionType | TupleType):
+        return any(mentions_shapes(i, depth + 1) for i in p.items)
+    if isinstance(p, UnpackType):
+        return mentions_shapes(p.type, depth + 1)
+    return False
+
+
+def _is_any_tensor(p: Instance) -> bool:
+    if len(p.args) != 1:
+        return False
+    arg = get_proper_type(p.args[0])
+    if not isinstance(arg, UnpackType):
+        return False
+    inner = get_proper_type(arg.type)
+    return isinstance(inner, Instance) and inner.type.fullname == "builtins.tuple"
+
+
+class CallChecker:
+    """The two phases for calls of functions, methods and constructors with shapes."""
+
+    def __init__(self, infos: Callable[[], Infos | None]) -> None:
+        self._infos = infos
+        # Signatures erased in phase 1, by call expression, waiting for phase 2.
+        self._erased: dict[Context, CallableType] = {}
+
+    # ---- phase 1 ------------------------------------------------------------------
+    def signature(self, ctx: FunctionSigContext | MethodSigContext) -> FunctionLike:
+        """Erase the shapes of a signature that has any, remembering the original."""
+        sig = ctx.default_signature
+        if not any(mentions_shapes(t) for t in sig.arg_types):
+            return sig
+        infos = self._infos()
+        if infos is None:
+            return sig
+        self._erased[ctx.context] = sig
+        return sig.copy_modified(
+            arg_types=[_erase(t, infos, top=True) for t in sig.arg_types],
+            ret_type=_erase(sig.ret_type, infos, top=False),
+            variables=[v for v in sig.variables if not is_shape_var(v)],
+        )
+
+    # ---- phase 2 ------------------------------------------------------------------
+    def function(self, fullname: str, ctx: FunctionContext) -> Type:
+        """Check a function or constructor call erased in phase 1."""
+        sig = self._erased.pop(ctx.context, None)
+        infos = self._infos()
+        if sig is None or infos is None:
+            return ctx.default_return_type
+        callee = '"' + fullname.rsplit(".", 1)[-1] + '"'
+        return self._check(ctx, sig, None, None, callee, infos, DIVISIBLE.get(fullname))
+
+    def method(self, fullname: str, ctx: MethodContext) -> Type:
+        """Check a method call erased in phase 1, including a shape-typed ``self``."""
+        sig = self._erased.pop(ctx.context, None)
+        infos = self._infos()
+        if sig is None or infos is None:
+            return ctx.default_return_type
+        name = fullname.rsplit(".", 1)[-1]
+        receiver = get_proper_type(ctx.type)
+        declared = _declared_method(receiver, name)
+        callee = _callee_name(receiver, name)
+        if declared is None:
+            return self._check(ctx, sig, None, None, callee, infos)
+        return self._check(ctx, declared, receiver, name, callee, infos)
+
+    def _check(
+        self,
+        ctx: FunctionContext | MethodContext,
+        sig: CallableType,
+        receiver: ProperType | None,
+        method: str | None,
+        callee: str,
+        infos: Infos,
+        divisible: tuple[str, str] | None = None,
+    ) -> Type:
+        u = Unifier()
+        formals = list(zip(sig.arg_types, sig.arg_names, sig.arg_kinds, strict=True))
+        reason = None
+        if receiver is not None and formals:
+            self_type = formals.pop(0)[0]
+            reason = u.types(self_type, receiver, _arg_label(method, "self", 0))
+        for i, (formal, name, kind) in enumerate(formals):
+            if reason or i >= len(ctx.arg_types):
+                break
+            if kind in (ARG_STAR, ARG_STAR2):
+                formal = _star_item(formal)
+            for actual in ctx.arg_types[i]:
+                reason = reason or u.types(formal, actual, _arg_label(method, name, i + 1))
+        reason = reason or u.finish() or (divisible and _divides(u, *divisible))
+        if reason:
+            ctx.api.fail(f"{callee} {reason}", ctx.context, code=SHAPE)
+            return ctx.default_return_type
+        try:
+            return _result(sig.ret_type, u, infos)
+        except NotShapeError:
+            return ctx.default_return_type
+
+
+def _divides(u: Unifier, dividend: str, divisor: str) -> str | None:
+    """Why ``dividend`` is not a multiple of ``divisor``, when both are known literals."""
+    n, k = u.dims.get(UNKNOWN + dividend), u.dims.get(UNKNOWN + divisor)
+    if isinstance(n, int) and isinstance(k, int) and (k == 0 or n % k):
+        return f"needs {divisor} to divide {dividend}, got {dividend} = {n} and {divisor} = {k}"
+    return None
+
+
+def _star_item(t: Type) -> Type:
+    p = get_proper_type(t)
+    if isinstance(p, Instance) and p.type.fullname in ("builtins.tuple", "builtins.dict"):
+        return p.args[-1]
+    return t
+
+
+def _arg_label(method: str | None, name: str | None, index: int) -> str:
+    if method in OPERATORS:
+        if method is not None and method.startswith("__r"):
+            return "the right operand" if index == 0 else "the left operand"
+        return "the left operand" if index == 0 else "the right operand"
+    if index == 0 and method is not None:
+        return RECEIVER
+    return f'argument "{name}"' if name else f"argument {index + (0 if method else 1)}"
+
+
+def _callee_name(receiver: ProperType, method: str) -> str:
+    if method in OPERATORS:
+        return f'"{OPERATORS[method]}"'
+    if method == "__call__":
+        return show_type(receiver)
+    if isinstance(receiver, Instance):
+        return f"{show_type(receiver)}.{method}"
+    return f'"{method}"'
+
+
+def _declared_method(receiver: ProperType, name: str) -> CallableType | None:
+    """The method as written (with ``self`` and the class's TypeVars), if we can find it."""
+    if not isinstance(receiver, Instance):
+        return None
+    node = receiver.type.get_method(name)
+    if not isinstance(node, FuncDef) or node.is_static or node.is_class:
+        return None
+    declared = get_proper_type(node.type)
+    if not isinstance(declared, CallableType) or not declared.arg_types:
+        return None
+    return declared
+
+
+def _erase(t: Type, infos: Infos, top: bool, depth: int = 0) -> Type:
+    """``t`` with every dim replaced by Any (a size TypeVar argument keeps its ``int`` bound)."""
+    if depth > MAX_DEPTH:
+        return t
+    depth += 1
+    p = get_proper_type(t)
+    if isinstance(p, Instance):
+        if is_tensor(p):
+            return infos.any_tensor()
+        if p.type.fullname in ARITH:
+            return infos.int_type
+        if not p.args:
+            return t
+        return p.copy_modified(args=[_erase(a, infos, top=False, depth=depth) for a in p.args])
+    if isinstance(p, TypeVarType) and is_shape_var(p):
+        return p.upper_bound if top else AnyType(TypeOfAny.special_form)
+    if isinstance(p, UnpackType):
+        inner = get_proper_type(p.type)
+        if isinstance(inner, TypeVarTupleType):
+            return infos.any_star()
+        return UnpackType(_erase(p.type, infos, top=False, depth=depth))
+    if isinstance(p, UnionType):
+        return UnionType.make_union([_erase(i, infos, top, depth) for i in p.items])
+    if isinstance(p, TupleType):
+        return p.copy_modified(items=[_erase(i, infos, top=False, depth=depth) for i in p.items])
+    if isinstance(p, CallableType):
+        return p.copy_modified(
+            arg_types=[_erase(a, infos, top=False, depth=depth) for a in p.arg_types],
+            ret_type=_erase(p.ret_type, infos, top=False, depth=depth),
+        )
+    return t
+
+
+def _result(t: Type, u: Unifier, infos: Infos, depth: int = 0) -> Type:
+    """The declared return type with the call's bindings substituted, dims normalised."""
+    if depth > MAX_DEPTH:
+        raise NotShapeError
+    depth += 1
+    p = get_proper_type(t)
+    if isinstance(p, TypeVarType):
+        if not is_shape_var(p):
+            raise NotShapeError
+        return _dim_result(p, u, infos)
+    if isinstance(p, Instance):
+        if p.type.fullname in ARITH:
+            return _dim_result(p, u, infos)
+        if not p.args:
+            return t
+        return p.copy_modified(args=_result_items(p.args, u, infos, depth))
+    if isinstance(p, TupleType):
+        return p.copy_modified(items=_result_items(p.items, u, infos, depth))
+    if isinstance(p, UnionType):
+        return UnionType.make_union([_result(i, u, infos, depth) for i in p.items])
+    if isinstance(p, CallableType):
+        if p.variables:
+            raise NotShapeError
+        return p.copy_modified(
+            arg_types=[_result(a, u, infos, depth) for a in p.arg_types],
+            ret_type=_result(p.ret_type, u, infos, depth),
+        )
+    if isinstance(p, TypeVarTupleType):
+        raise NotShapeError
+    return t
+
+
+def _result_items(
+    args: tuple[Type, ...] | list[Type], u: Unifier, infos: Infos, depth: int
+) -> list[Type]:
+    out: list[Type] = []
+    for arg in args:
+        p = get_proper_type(arg)
+        if isinstance(p, UnpackType) and isinstance(get_proper_type(p.type), TypeVarTupleType):
+            inner = get_proper_type(p.type)
+            assert isinstance(inner, TypeVarTupleType)
+            bound = u.stars.get(UNKNOWN + inner.name)
+            if bound is None:
+                out.append(infos.any_star())
+            else:
+                out.extend(item.type for item in bound)
+        else:
+            out.append(_result(arg, u, infos, depth))
+    return out
+
+
+def _dim_result(t: Any, u: Unifier, infos: Infos) -> Type:
+    formal = dim_of(t, {}, formal=True)
+    if isinstance(formal, Bad) or formal is None:
+        return AnyType(TypeOfAny.special_form)
+    if isinstance(get_proper_type(t), TypeVarType):
+        value, wildcard = u.dim_value(UNKNOWN + t.name)
+        if value is None:
+            return wildcard if wildcard is not None else AnyType(TypeOfAny.special_form)
+    value = substitute(formal, u.dims)
+    if value is None or unknowns(value):
+        return AnyType(TypeOfAny.special_form)
+    return type_of_dim(value, u.atoms, infos)

@@ -1,0 +1,293 @@
+"""Static shapes: reading mypy types as dims and shapes, and writing dims back as types.
+
+A static dim is the shared normal form of ``shapely_nn._dims`` (an ``int`` or a ``Dim``), or
+``None`` for a dim that matches anything (``int``, ``Any``). Atoms are named after the
+TypeVars they come from; the callee's own TypeVars (the unknowns of a call) carry a ``$``
+prefix so they never collide with the caller's TypeVars of the same name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mypy.nodes import TypeInfo
+from mypy.types import (
+    AnyType,
+    Instance,
+    LiteralType,
+    PlaceholderType,
+    ProperType,
+    TupleType,
+    Type,
+    TypeOfAny,
+    TypeVarTupleType,
+    TypeVarType,
+    UnpackType,
+    get_proper_type,
+)
+
+from shapely_nn._dims import Dim, DimLike, add, floordiv, format_dim, mul
+
+TENSOR = "shapely_nn._tensor.Tensor"
+ADD = "shapely_nn._typelevel.Add"
+MUL = "shapely_nn._typelevel.Mul"
+FLOORDIV = "shapely_nn._typelevel.FloorDiv"
+ARITH = frozenset((ADD, MUL, FLOORDIV))
+UNKNOWN = "$"
+# Recursive type aliases unfold forever; shapes never sit this deep.
+MAX_DEPTH = 6
+
+SDim = DimLike | None
+
+
+class Bad(str):
+    """Why a type is not a dim or a shape (a reason string, reported by the caller)."""
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """One dim of a tensor type, with the mypy type it was read from."""
+
+    dim: SDim
+    type: Type
+
+
+@dataclass(frozen=True)
+class Star:
+    """A variadic part: ``*Batch`` (``name``) or ``*tuple[Any, ...]`` (``name is None``)."""
+
+    name: str | None
+    type: Type
+
+
+Item = Fixed | Star
+Shape = tuple[Item, ...]
+
+
+@dataclass
+class Infos:
+    """The TypeInfos the plugin builds types from."""
+
+    tensor: TypeInfo
+    add: TypeInfo
+    mul: TypeInfo
+    int_type: Instance
+    tuple_info: TypeInfo
+
+    def literal(self, value: int) -> LiteralType:
+        """``Literal[value]``."""
+        return LiteralType(value, self.int_type)
+
+    def any_tensor(self) -> Instance:
+        """``Tensor[*tuple[Any, ...]]``."""
+        return Instance(self.tensor, [self.any_star()])
+
+    def any_star(self) -> UnpackType:
+        """``*tuple[Any, ...]``."""
+        return UnpackType(Instance(self.tuple_info, [AnyType(TypeOfAny.special_form)]))
+
+    def tensor_of(self, shape: Shape) -> Instance:
+        """The tensor type with these items."""
+        return Instance(self.tensor, [item.type for item in shape])
+
+
+def atom(name: str) -> DimLike:
+    """The dim that is just the atom ``name`` (names need not be identifiers here)."""
+    return Dim.from_terms((((name,), 1),))
+
+
+def is_tensor(t: ProperType) -> bool:
+    """Whether ``t`` is a ``Tensor[...]`` instance."""
+    return isinstance(t, Instance) and t.type.fullname == TENSOR
+
+
+def is_shape_var(t: ProperType) -> bool:
+    """A size TypeVar (``bound=int``) or a TypeVarTuple."""
+    if isinstance(t, TypeVarTupleType):
+        return True
+    if isinstance(t, TypeVarType):
+        bound = get_proper_type(t.upper_bound)
+        return isinstance(bound, Instance) and bound.type.has_base("builtins.int")
+    return False
+
+
+def has_placeholder(t: Type, depth: int = 0) -> bool:
+    """Whether semantic analysis of ``t`` is still incomplete somewhere inside it."""
+    if depth > MAX_DEPTH:
+        return False
+    p = get_proper_type(t)
+    if isinstance(p, PlaceholderType):
+        return True
+    if isinstance(p, Instance):
+        return any(has_placeholder(a, depth + 1) for a in p.args)
+    if isinstance(p, UnpackType):
+        return has_placeholder(p.type, depth + 1)
+    if isinstance(p, TupleType):
+        return any(has_placeholder(a, depth + 1) for a in p.items)
+    return False
+
+
+def var_name(t: TypeVarType | TypeVarTupleType, formal: bool) -> str:
+    """The atom name of a TypeVar: ``$K`` for the callee's unknowns, ``B`` for the caller's."""
+    return UNKNOWN + t.name if formal else t.name
+
+
+def int_value(t: ProperType) -> int | None:
+    """The value of ``Literal[n]`` or of an ``int`` whose literal value mypy still knows."""
+    if isinstance(t, LiteralType) and t.fallback.type.fullname == "builtins.int":
+        value = t.value
+        return value if isinstance(value, int) else None
+    if isinstance(t, Instance) and t.type.fullname == "builtins.int" and t.last_known_value:
+        return int_value(t.last_known_value)
+    return None
+
+
+def dim_of(t: Type, atoms: dict[str, Type], formal: bool) -> SDim | Bad:
+    """Read a dim type: ``Literal[n]``, a TypeVar, ``Add``/``Mul``/``FloorDiv``, ``int``, Any."""
+    p = get_proper_type(t)
+    value = int_value(p)
+    if value is not None:
+        if value < 0:
+            return Bad(f"a dim must be non-negative, got Literal[{value}]")
+        return value
+    if isinstance(p, TypeVarType):
+        name = var_name(p, formal)
+        atoms[name] = p
+        return atom(name)
+    if isinstance(p, AnyType):
+        return None
+    if isinstance(p, Instance):
+        if p.type.fullname in ARITH:
+            return _arith_dim(p, atoms, formal)
+        if p.type.has_base("builtins.int") and not p.type.has_base("builtins.bool"):
+            return None
+    if isinstance(p, LiteralType):
+        return Bad(f"a literal dim must be an int, got {p}")
+    return Bad(f'"{p}" is not a dim (use Literal[n], a TypeVar, Add, Mul, FloorDiv or int)')
+
+
+def _arith_dim(p: Instance, atoms: dict[str, Type], formal: bool) -> SDim | Bad:
+    name = p.type.name
+    if not p.args:
+        return Bad(f"{name}[] needs at least one dim")
+    parts: list[SDim] = []
+    for arg in p.args:
+        if isinstance(get_proper_type(arg), UnpackType):
+            return Bad(f"{name}[...] takes dims, not an unpacked {arg}")
+        part = dim_of(arg, atoms, formal)
+        if isinstance(part, Bad):
+            return part
+        parts.append(part)
+    if p.type.fullname == FLOORDIV:
+        return _floordiv_dim(p, parts, atoms)
+    if any(part is None for part in parts):
+        return None
+    known = [part for part in parts if part is not None]
+    return add(*known) if p.type.fullname == ADD else mul(*known)
+
+
+def _floordiv_dim(p: Instance, parts: list[SDim], atoms: dict[str, Type]) -> SDim | Bad:
+    if len(parts) != 2 or not isinstance(parts[1], int) or parts[1] <= 0:
+        return Bad("FloorDiv takes a dim and a positive literal divisor: FloorDiv[E, L[4]]")
+    if parts[0] is None:
+        return None
+    quotient = floordiv(parts[0], parts[1])
+    if quotient is not None:
+        return quotient
+    # Not divisible in normal form: an opaque atom that still prints readably.
+    name = f"({show_dim(parts[0])} // {parts[1]})"
+    atoms[name] = p
+    return atom(name)
+
+
+def shape_of(t: Instance, atoms: dict[str, Type], formal: bool) -> Shape:
+    """The items of a ``Tensor[...]`` type; malformed dims read as wildcards.
+
+    Malformed dims are reported where they are written (the annotation hook), so a call
+    only sees them as "anything".
+    """
+    items: list[Item] = []
+    for arg in t.args:
+        p = get_proper_type(arg)
+        if isinstance(p, UnpackType):
+            items.extend(_unpacked(p, atoms, formal))
+            continue
+        d = dim_of(arg, atoms, formal)
+        items.append(Fixed(None if isinstance(d, Bad) else d, arg))
+    return tuple(items)
+
+
+def _unpacked(p: UnpackType, atoms: dict[str, Type], formal: bool) -> list[Item]:
+    inner = get_proper_type(p.type)
+    if isinstance(inner, TypeVarTupleType):
+        return [Star(var_name(inner, formal), p)]
+    if isinstance(inner, TupleType):
+        out: list[Item] = []
+        for item in inner.items:
+            d = dim_of(item, atoms, formal)
+            out.append(Fixed(None if isinstance(d, Bad) else d, item))
+        return out
+    return [Star(None, p)]
+
+
+def type_of_dim(d: SDim, atoms: dict[str, Type], infos: Infos) -> Type:
+    """Write a normal-form dim back as a type: ``L[7]``, ``H``, ``Add[Mul[L[2], H], In]``."""
+    if d is None:
+        return AnyType(TypeOfAny.special_form)
+    if isinstance(d, int):
+        return infos.literal(d)
+    terms: list[Type] = []
+    for mono, coeff in d.terms:
+        if any(name not in atoms for name in mono):
+            return AnyType(TypeOfAny.special_form)
+        factors: list[Type] = [atoms[name] for name in mono]
+        if coeff != 1 or not factors:
+            factors.insert(0, infos.literal(coeff))
+        terms.append(factors[0] if len(factors) == 1 else Instance(infos.mul, factors))
+    return terms[0] if len(terms) == 1 else Instance(infos.add, terms)
+
+
+def show_dim(d: SDim) -> str:
+    """A dim for messages: ``In + 2*H``, ``64``; unknowns lose their ``$``."""
+    if d is None:
+        return "Any"
+    return format_dim(d).replace(UNKNOWN, "")
+
+
+def show_item(item: Item) -> str:
+    """One item of a tensor type for messages."""
+    if isinstance(item, Star):
+        return "..." if item.name is None else "*" + item.name.replace(UNKNOWN, "")
+    if item.dim is None:
+        p = get_proper_type(item.type)
+        return "Any" if isinstance(p, AnyType) else "int"
+    return show_dim(item.dim)
+
+
+def show_shape(shape: Shape) -> str:
+    """``[B, 64]`` (the runtime's spelling of a shape)."""
+    return "[" + ", ".join(show_item(i) for i in shape) + "]"
+
+
+def show_tensor(shape: Shape) -> str:
+    """``Tensor[B, 64]``; a scalar is ``Tensor[()]``."""
+    if not shape:
+        return "Tensor[()]"
+    return "Tensor[" + ", ".join(show_item(i) for i in shape) + "]"
+
+
+def show_type(t: Type) -> str:
+    """A type for messages, with tensors and dims written readably."""
+    p = get_proper_type(t)
+    if is_tensor(p):
+        assert isinstance(p, Instance)
+        return show_tensor(shape_of(p, {}, formal=False))
+    if isinstance(p, Instance) and p.args:
+        args = []
+        for arg in p.args:
+            d = dim_of(arg, {}, formal=False)
+            args.append(show_dim(d) if not isinstance(d, Bad) and d is not None else str(arg))
+        return f"{p.type.name}[{', '.join(args)}]"
+    if isinstance(p, Instance):
+        return p.type.name
+    return str(p)
