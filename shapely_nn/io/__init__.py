@@ -1,5 +1,6 @@
-"""Interop: export to PyTorch (more to come: save/load, diagrams, .qvr)."""
+"""Interop: export to PyTorch, safe save/load."""
 
+from shapely_nn.io._save import ModelFileError, load, save
 from shapely_nn.io._torch import to_torch
 
-__all__ = ["to_torch"]
+__all__ = ["ModelFileError", "load", "save", "to_torch"]
