@@ -18,7 +18,7 @@ quivers does it, is out of scope.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -122,6 +122,8 @@ class Embed(Layer):
 @dataclass(frozen=True, eq=False)
 class Columns(Layer):
     """``Source * Target``: a ``[*B, 2]`` id tensor split into its two columns."""
+
+    n_outputs: ClassVar[int] = 2
 
     def __call__(self, x: AnyTensor) -> tuple[AnyTensor, AnyTensor]:
         """``(x[..., 0], x[..., 1])``."""
