@@ -55,7 +55,7 @@ def test_fan_stack_residual_and_concat() -> None:
 
 def test_parallel_branches_meet_at_concat() -> None:
     model = (Linear(3, 4, rng=0) @ Linear(5, 4, rng=1)) >> Concat() >> Linear(8, 1, rng=2)
-    nodes, edges = _check_well_formed(to_mermaid(model, inputs=("src", "tgt")))
+    _nodes, edges = _check_well_formed(to_mermaid(model, inputs=("src", "tgt")))
     concat = next(t for s, w, t in edges if w == "4")
     assert sum(1 for _, w, t in edges if t == concat and w == "4") == 2
     assert any(w == "8" for _, w, _ in edges)
@@ -63,7 +63,7 @@ def test_parallel_branches_meet_at_concat() -> None:
 
 def test_quivers_program_diagram() -> None:
     text = to_mermaid(models.quivers_seq2seq(rng=0), inputs=("x",), output="next_token")
-    nodes, edges = _check_well_formed(text)
+    _nodes, _edges = _check_well_formed(text)
     assert text.count('"fan x4"') == 4  # two stacks (encoder, decoder) of two blocks
     assert text.count('"stack x2"') == 2
     assert '"next_token"' in text and '"CategoricalHead[32, 32]"' in text
