@@ -5,7 +5,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 # The plugin tests call the `mypy` executable: it must be the venv's.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test lint typecheck bench docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,15 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check shapely_nn
 
+$(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[docs]'
+	touch $@
+
+docs: $(VENV)/.installed-docs
+	$(BIN)/mkdocs build --strict --site-dir site
+
 bench: $(VENV)/.installed-test
-	$(BIN)/python -m benchmarks
+	for b in checks recurrent transformer mypy; do $(BIN)/python -m benchmarks.bench_$$b; done
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

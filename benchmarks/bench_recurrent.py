@@ -1,6 +1,8 @@
 """LSTM and GRU sequence forward+backward against PyTorch CPU, and against the NumPy floor.
 
-Run: ``python -m benchmarks.bench_recurrent [--quick]``. float32, 2 threads, time-major input.
+Run: ``python -m benchmarks.bench_recurrent [--quick] [--cpu-time]``. float32, 2 threads,
+time-major input (``--cpu-time``: 1 thread each, timed by process CPU time, which a shared
+machine disturbs much less than wall time).
 
 For each size it prints, from the same run:
 
@@ -66,7 +68,10 @@ def floor_fns(
     return forward, backward
 
 
-def bench(kind: str, size: tuple[int, int, int, int], torch: Any, quick: bool) -> dict[str, float]:
+def bench(
+    kind: str, size: tuple[int, int, int, int], torch: Any, quick: bool, clock: Callable[[], float]
+) -> dict[str, float]:
+    """Best seconds per call of ours, torch's and the floor's forward and forward+backward."""
     batch, steps, in_size, hidden = size
     rng = np.random.default_rng(0)
     layer: LSTM[Any, Any] | GRU[Any, Any] = (
@@ -113,11 +118,14 @@ def bench(kind: str, size: tuple[int, int, int, int], torch: Any, quick: bool) -
         "floor_fwd": floor_f,
         "floor_fwd_bwd": floor_fwd_bwd,
     }
-    return interleaved(fns, rounds=3 if quick else 9, min_time=0.03 if quick else 0.1)
+    return interleaved(fns, rounds=3 if quick else 9, min_time=0.03 if quick else 0.1, clock=clock)
 
 
 def interleaved(
-    fns: dict[str, Callable[[], None]], rounds: int, min_time: float
+    fns: dict[str, Callable[[], None]],
+    rounds: int,
+    min_time: float,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> dict[str, float]:
     """Best seconds per call of each function, timed in alternating rounds.
 
@@ -131,10 +139,10 @@ def interleaved(
     best = dict.fromkeys(fns, float("inf"))
     for _ in range(rounds):
         for name, fn in fns.items():
-            start = time.perf_counter()
+            start = clock()
             for _ in range(numbers[name]):
                 fn()
-            best[name] = min(best[name], (time.perf_counter() - start) / numbers[name])
+            best[name] = min(best[name], (clock() - start) / numbers[name])
     return best
 
 
@@ -142,9 +150,22 @@ def main() -> None:
     """Print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer, shorter rounds")
+    parser.add_argument(
+        "--cpu-time",
+        action="store_true",
+        help="one thread each, timed by process CPU time: steadier when the cores are shared",
+    )
     args = parser.parse_args()
     torch = _util.setup_torch()
-    print(f"numpy {np.__version__}, torch {torch.__version__}, float32, {_util.THREADS} threads")
+    threads, clock = _util.THREADS, time.perf_counter
+    if args.cpu_time:
+        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+        threadpool_limits(1)
+        torch.set_num_threads(1)
+        threads, clock = 1, time.process_time
+    print(f"numpy {np.__version__}, torch {torch.__version__}, float32, {threads} threads")
+    print("clock: process CPU time" if args.cpu_time else "clock: wall time")
     print(f"BLAS: {_util.blas_info()}")
     header = (
         f"{'layer':5} {'size (B·T·I·H)':18} {'ours fwd+bwd':>12} {'vs torch':>9} "
@@ -153,7 +174,7 @@ def main() -> None:
     print(header)
     for kind in ("LSTM", "GRU"):
         for size in SIZES:
-            r = bench(kind, size, torch, args.quick)
+            r = bench(kind, size, torch, args.quick, clock)
             label = "·".join(f"{c}{v}" for c, v in zip("BTIH", size, strict=True))
             both, fwd = r["fwd_bwd"], r["fwd"]
             print(

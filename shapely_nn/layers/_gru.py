@@ -30,6 +30,7 @@ from shapely_nn.layers._recurrent_base import (
     RecurrentCache,
     RecurrentParameters,
     Tape,
+    carve,
     check_sizes,
     concat_backward,
     concat_forward,
@@ -127,10 +128,12 @@ def gru_run(w: Array, b: Array, b_hn: Array, x: Array, h0: Array) -> Tape:
     scale[: 2 * hidden] = 0.5
     w_scaled = w * scale[:, None]
     w_hh = np.ascontiguousarray(w_scaled[:, in_size:])  # [3H, H]
-    gates = np.matmul(w_scaled[:, :in_size], x.transpose(0, 2, 1))  # [T, 3H, N]
+    # hidden_candidate[t] is W_hn h + b_hn; hs[t + 1] is h_t, transposed.
+    gates, hidden_candidate, hs = carve(
+        w.dtype, (steps, 3 * hidden, n), (steps, hidden, n), (steps + 1, hidden, n)
+    )
+    np.matmul(w_scaled[:, :in_size], x.transpose(0, 2, 1), out=gates)
     gates += (b * scale)[:, None]
-    hidden_candidate = np.empty((steps, hidden, n), dtype=w.dtype)  # W_hn h + b_hn
-    hs = np.empty((steps + 1, hidden, n), dtype=w.dtype)  # hs[t + 1] is h_t, transposed
     hs[0] = h0.T
     recurrent = np.empty((3 * hidden, n), dtype=w.dtype)
     tmp = np.empty((hidden, n), dtype=w.dtype)
@@ -180,18 +183,28 @@ def gru_reverse(
     # Gradient-independent factors for all steps at once, in one buffer [k_r, k_z, k_n]
     # (fresh large arrays cost page faults):
     #   d z_pre = dh * k_z,  d n_pre = dh * k_n (written over k_n),  d r_pre = d n_pre * k_r.
-    factors = np.subtract(1, gates)
+    factors, d_hidden, scratch, grad_y_t, flat_h, flat_in, h_prev = carve(
+        w.dtype,
+        gates.shape,
+        gates.shape,
+        hs[1:].shape,
+        hs[1:].shape,
+        (3 * hidden, steps * n),
+        (3 * hidden, steps * n),
+        (steps, n, hidden),
+    )
+    np.subtract(1, gates, out=factors)
     k_r, k_z, k_n = (factors[:, k * hidden : (k + 1) * hidden] for k in range(3))
     np.multiply(k_r, r, out=k_r)
     np.multiply(k_r, hidden_candidate, out=k_r)
     np.multiply(k_z, z, out=k_z)
-    np.multiply(k_z, np.subtract(hs[:-1], cand), out=k_z)
+    np.multiply(k_z, np.subtract(hs[:-1], cand, out=scratch), out=k_z)
     np.multiply(cand, cand, out=k_n)
     np.subtract(1, k_n, out=k_n)
-    np.multiply(k_n, 1 - z, out=k_n)
-    grad_y_t = np.ascontiguousarray(grad_y.transpose(0, 2, 1))  # [T, H, N]
+    np.multiply(k_n, np.subtract(1, z, out=scratch), out=k_n)
+    np.copyto(grad_y_t, grad_y.transpose(0, 2, 1))
     w_hh_t = np.ascontiguousarray(w[:, in_size:].T)  # [H, 3H]
-    d_hidden = np.empty_like(gates)  # d(W_h h + b_h) per gate: r, z, and r * d n_pre
+    # d_hidden: d(W_h h + b_h) per gate: r, z, and r * d n_pre
     dh = np.zeros((hidden, n), dtype=w.dtype) if grad_h is None else grad_h.T.copy()
     direct = np.empty_like(dh)
     for t in range(steps - 1, -1, -1):
@@ -205,10 +218,11 @@ def gru_reverse(
         np.matmul(w_hh_t, dg, out=dh)
         np.add(dh, direct, out=dh)
     # [3H, T * N], columns in the (t, n) order of x.reshape(T * N, In).
-    flat_h = np.ascontiguousarray(d_hidden.transpose(1, 0, 2)).reshape(3 * hidden, steps * n)
-    flat_in = flat_h.copy()
-    flat_in[2 * hidden :] = k_n.transpose(1, 0, 2).reshape(hidden, steps * n)
-    h_prev = np.concatenate([tape.initial[0][None], tape.outputs[:-1]])
+    np.copyto(flat_h.reshape(3 * hidden, steps, n), d_hidden.transpose(1, 0, 2))
+    flat_in[: 2 * hidden] = flat_h[: 2 * hidden]
+    np.copyto(flat_in[2 * hidden :].reshape(hidden, steps, n), k_n.transpose(1, 0, 2))
+    h_prev[0] = tape.initial[0]
+    h_prev[1:] = tape.outputs[:-1]
     dw = np.concatenate(
         [flat_in @ x.reshape(steps * n, in_size), flat_h @ h_prev.reshape(steps * n, hidden)],
         axis=1,

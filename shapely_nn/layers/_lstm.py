@@ -28,6 +28,7 @@ from shapely_nn.layers._recurrent_base import (
     RecurrentCache,
     RecurrentParameters,
     Tape,
+    carve,
     check_sizes,
     concat_backward,
     concat_forward,
@@ -137,13 +138,18 @@ def lstm_run(w: Array, b: Array, x: Array, h0: Array, c0: Array) -> Tape:
     w_scaled = w * scale[:, None]
     w_hh = np.ascontiguousarray(w_scaled[:, in_size:])  # [4H, H]
     # Input projection of every step at once ([4H, In] @ [T, In, N]); the loop adds the rest.
-    gates = np.matmul(w_scaled[:, :in_size], x.transpose(0, 2, 1))  # [T, 4H, N]
+    # cells[t + 1] is c_t and hs[t + 1] is h_t, transposed.
+    gates, cells, hs, tanh_cells = carve(
+        w.dtype,
+        (steps, 4 * hidden, n),
+        (steps + 1, hidden, n),
+        (steps + 1, hidden, n),
+        (steps, hidden, n),
+    )
+    np.matmul(w_scaled[:, :in_size], x.transpose(0, 2, 1), out=gates)
     gates += (b * scale)[:, None]
-    cells = np.empty((steps + 1, hidden, n), dtype=w.dtype)  # cells[t + 1] is c_t
     cells[0] = c0.T
-    hs = np.empty_like(cells)  # hs[t + 1] is h_t, transposed
     hs[0] = h0.T
-    tanh_cells = np.empty((steps, hidden, n), dtype=w.dtype)
     recurrent = np.empty((4 * hidden, n), dtype=w.dtype)
     product = np.empty((hidden, n), dtype=w.dtype)
     for t in range(steps):
@@ -184,7 +190,15 @@ def lstm_reverse(
     # d(pre-activation) = dh * factor (output gate) or dc * factor (input, forget, candidate).
     # One buffer holds the factors, and the loop overwrites each with its gate gradient: large
     # fresh arrays cost page faults, so this pass allocates as few as it can.
-    factors = np.subtract(1, gates)
+    factors, out_to_cell, grad_y_t, flat, h_prev = carve(
+        w.dtype,
+        gates.shape,
+        tanh_cells.shape,
+        tanh_cells.shape,
+        (4 * hidden, steps * n),
+        (steps, n, hidden),
+    )
+    np.subtract(1, gates, out=factors)
     sig_slope = factors[:, : 3 * hidden]
     np.multiply(sig_slope, gates[:, : 3 * hidden], out=sig_slope)
     np.multiply(factors[:, :hidden], tanh_cells, out=factors[:, :hidden])
@@ -194,10 +208,10 @@ def lstm_reverse(
     np.multiply(g, g, out=k_g)
     np.subtract(1, k_g, out=k_g)
     np.multiply(k_g, i, out=k_g)
-    out_to_cell = np.multiply(tanh_cells, tanh_cells)  # dc += dh * o * tanh'(c)
+    np.multiply(tanh_cells, tanh_cells, out=out_to_cell)  # dc += dh * o * tanh'(c)
     np.subtract(1, out_to_cell, out=out_to_cell)
     np.multiply(out_to_cell, o, out=out_to_cell)
-    grad_y_t = np.ascontiguousarray(grad_y.transpose(0, 2, 1))  # [T, H, N]
+    np.copyto(grad_y_t, grad_y.transpose(0, 2, 1))
     w_hh_t = np.ascontiguousarray(w[:, in_size:].T)  # [H, 4H]
     dh = np.zeros((hidden, n), dtype=w.dtype) if grad_h is None else grad_h.T.copy()
     dc = np.zeros((hidden, n), dtype=w.dtype) if grad_c is None else grad_c.T.copy()
@@ -216,8 +230,9 @@ def lstm_reverse(
         np.matmul(w_hh_t, dg, out=dh)
     d_gates = factors
     # [4H, T * N], columns in the (t, n) order of x.reshape(T * N, In).
-    flat = np.ascontiguousarray(d_gates.transpose(1, 0, 2)).reshape(4 * hidden, steps * n)
-    h_prev = np.concatenate([tape.initial[0][None], tape.outputs[:-1]])
+    np.copyto(flat.reshape(4 * hidden, steps, n), d_gates.transpose(1, 0, 2))
+    h_prev[0] = tape.initial[0]
+    h_prev[1:] = tape.outputs[:-1]
     dw = np.concatenate(
         [flat @ x.reshape(steps * n, in_size), flat @ h_prev.reshape(steps * n, hidden)], axis=1
     )

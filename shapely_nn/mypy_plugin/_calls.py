@@ -9,7 +9,6 @@ reports a mismatch under the ``shape`` code, and writes the result type from the
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from mypy.errorcodes import ErrorCode
 from mypy.nodes import ARG_STAR, ARG_STAR2, Context, FuncDef
@@ -313,11 +312,11 @@ def _result_items(
     return out
 
 
-def _dim_result(t: Any, u: Unifier, infos: Infos) -> Type:
+def _dim_result(t: TypeVarType | Instance, u: Unifier, infos: Infos) -> Type:
     formal = dim_of(t, {}, formal=True)
     if isinstance(formal, Bad) or formal is None:
         return AnyType(TypeOfAny.special_form)
-    if isinstance(get_proper_type(t), TypeVarType):
+    if isinstance(t, TypeVarType):
         value, wildcard = u.dim_value(UNKNOWN + t.name)
         if value is None:
             return wildcard if wildcard is not None else AnyType(TypeOfAny.special_form)

@@ -17,7 +17,6 @@ from mypy.types import (
     TupleType,
     Type,
     TypeOfAny,
-    TypeVarTupleType,
     TypeVarType,
     UnionType,
     get_proper_type,
@@ -404,8 +403,3 @@ def _same_item(a: Item, b: Item) -> bool:
     if isinstance(a, Star) or isinstance(b, Star):
         return isinstance(a, Star) and isinstance(b, Star) and a.name == b.name
     return a.dim is None or b.dim is None or a.dim == b.dim
-
-
-def is_star_var(t: ProperType) -> bool:
-    """A TypeVarTuple."""
-    return isinstance(t, TypeVarTupleType)

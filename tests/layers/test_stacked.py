@@ -111,3 +111,11 @@ def test_wrong_number_of_initial_states_is_a_shape_error() -> None:
     stack = Stacked([GRU(IN, H, rng=0), GRU(H, H, rng=1)])
     with pytest.raises(ShapeError, match="expected 2 initial states"):
         stack.run(Tensor(np.zeros((2, IN), np.float32)), [None])
+
+
+def test_to_torch_refuses_a_stack_with_no_torch_form() -> None:
+    mixed = Stacked([LSTM(IN, H, rng=0), Bidirectional(LSTM(H, H, rng=1), LSTM(H, H, rng=2))])
+    with pytest.raises(TypeError, match="mixing uni- and bidirectional layers"):
+        to_torch(mixed)
+    with pytest.raises(TypeError, match="mixing RNN kinds"):
+        to_torch(Stacked([LSTM(IN, H, rng=0), GRU(H, H, rng=1)]))

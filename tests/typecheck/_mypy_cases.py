@@ -24,10 +24,6 @@ plugins = shapely_nn.mypy_plugin
 python_version = 3.11
 strict = True
 warn_unreachable = True
-
-[mypy-shapely_nn]
-# `from shapely_nn import Tensor`: the package re-exports lazily (see the plugin report).
-implicit_reexport = True
 """
 
 _EXPECT = re.compile(r"#\s*([EN]):\s*(.*?)\s*$")

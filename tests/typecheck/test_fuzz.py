@@ -11,7 +11,7 @@ import random
 from pathlib import Path
 
 import pytest
-from _mypy_cases import parse, run_mypy, write_config
+from _mypy_cases import parse, run_mypy
 
 GOOD = ["B", "H", "L[3]", "L[0]", "int", "Any", "Add[B, L[2]]", "Mul[L[2], H]"]
 # Each of these is an error wherever it stands in a shape.
@@ -76,13 +76,14 @@ def program(rng: random.Random, count: int) -> tuple[str, list[int]]:
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_malformed_annotations_never_crash(seed: int, tmp_path: Path) -> None:
+def test_malformed_annotations_never_crash(seed: int, tmp_path: Path, mypy_work: Path) -> None:
     """100 malformed annotations per module: errors on each of their lines, no crash."""
     rng = random.Random(seed)
     source, bad_lines = program(rng, 100)
     path = tmp_path / f"fuzz_{seed}.py"
     path.write_text(source)
-    stdout, stderr, status = run_mypy([path], write_config(tmp_path), tmp_path / "cache")
+    config = mypy_work / "mypy.ini"
+    stdout, stderr, status = run_mypy([path], config, mypy_work / "cache")
     assert "INTERNAL ERROR" not in stdout + stderr and "Traceback" not in stdout + stderr
     assert status == 1, stdout + stderr
     errors = {d.line for d in parse(stdout).get(path.resolve(), []) if d.kind == "E"}
