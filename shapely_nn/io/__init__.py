@@ -1,7 +1,9 @@
 """Interop: export to PyTorch, safe save/load, mermaid diagrams."""
 
+from shapely_nn.io import _torch_compose  # noqa: F401  (registers the combinators' mappings)
 from shapely_nn.io._mermaid import to_mermaid
 from shapely_nn.io._save import ModelFileError, load, save
 from shapely_nn.io._torch import to_torch
+from shapely_nn.io._torch_source import to_pytorch_source
 
-__all__ = ["ModelFileError", "load", "save", "to_mermaid", "to_torch"]
+__all__ = ["ModelFileError", "load", "save", "to_mermaid", "to_pytorch_source", "to_torch"]
