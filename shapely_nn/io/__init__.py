@@ -1,9 +1,19 @@
-"""Interop: export to PyTorch, safe save/load, mermaid diagrams."""
+"""Interop: PyTorch export and import, readable PyTorch source, safe save/load, diagrams."""
 
 from shapely_nn.io import _torch_compose  # noqa: F401  (registers the combinators' mappings)
 from shapely_nn.io._mermaid import to_mermaid
 from shapely_nn.io._save import ModelFileError, load, save
 from shapely_nn.io._torch import to_torch
+from shapely_nn.io._torch_import import from_torch, load_state_dict
 from shapely_nn.io._torch_source import to_pytorch_source
 
-__all__ = ["ModelFileError", "load", "save", "to_mermaid", "to_pytorch_source", "to_torch"]
+__all__ = [
+    "ModelFileError",
+    "from_torch",
+    "load",
+    "load_state_dict",
+    "save",
+    "to_mermaid",
+    "to_pytorch_source",
+    "to_torch",
+]
