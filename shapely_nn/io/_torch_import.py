@@ -37,7 +37,7 @@ from shapely_nn.layers import (
 )
 from shapely_nn.layers._base import Array, Layer
 from shapely_nn.models._wiring import Last
-from shapely_nn.modules import GRU, LSTM, RNN, Bidirectional, Stacked
+from shapely_nn.modules import GRU, LSTM, RNN, Bidirectional, RecurrentStack
 from shapely_nn.modules._compose import Chain, Concat, Fan, Parallel, Residual
 
 L = TypeVar("L", bound=Layer)
@@ -130,7 +130,7 @@ def _recurrent(tm: Any, dtype: Any) -> Layer:
     if kind == "RNN" and tm.nonlinearity != "tanh":
         raise ValueError("from_torch: only tanh RNNs have a seed layout")
     if tm.num_layers > 1:
-        return Stacked.build(
+        return RecurrentStack.build(
             kind,
             tm.input_size,
             tm.hidden_size,

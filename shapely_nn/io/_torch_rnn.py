@@ -11,8 +11,8 @@ PyTorch's: the gates stacked along rows, split by input, two biases::
 with ``ORDER`` = i, f, g, o for the LSTM (input, forget, candidate, output), r, z, n for the GRU
 (reset, update, candidate; ``bias_ih``'s n part is ``candidate_input_bias``, ``bias_hh``'s n part
 ``candidate_hidden_bias``), the single tanh gate for the RNN. Sequence modules map to one
-layer (``_l0``), ``Bidirectional`` adds the backward direction as ``_l0_reverse``, ``Stacked``
-maps layer ``k`` to ``_l{k}`` (``num_layers = len(layers)``).
+layer (``_l0``), ``Bidirectional`` adds the backward direction as ``_l0_reverse``,
+``RecurrentStack`` maps layer ``k`` to ``_l{k}`` (``num_layers = len(layers)``).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from shapely_nn.layers._recurrent_base import RecurrentParameters
 from shapely_nn.layers._rnn import RNNCell, RNNParameters
 from shapely_nn.modules._bidirectional import Bidirectional
 from shapely_nn.modules._recurrent import GRU, LSTM, RNN
-from shapely_nn.modules._stacked import Stacked
+from shapely_nn.modules._stacked import RecurrentStack
 
 LSTM_TORCH_ORDER = ("input", "forget", "candidate", "output")
 GRU_TORCH_ORDER = ("reset", "update", "candidate")
@@ -138,14 +138,14 @@ def _bidirectional(module: Bidirectional) -> Any:  # type: ignore[type-arg]
 
 
 @to_torch.register
-def _stacked(module: Stacked) -> Any:  # type: ignore[type-arg]
+def _stacked(module: RecurrentStack) -> Any:  # type: ignore[type-arg]
     layers = module.layers
     bidirectional = isinstance(layers[0], Bidirectional)
     directions: list[list[RecurrentParameters]] = []
     for layer in layers:
         if isinstance(layer, Bidirectional) != bidirectional:
             raise TypeError(
-                "to_torch: a Stacked mixing uni- and bidirectional layers has no torch form"
+                "to_torch: a RecurrentStack mixing uni- and bidirectional layers has no torch form"
             )
         pair = (
             [layer.forward_layer, layer.backward_layer]
@@ -153,6 +153,6 @@ def _stacked(module: Stacked) -> Any:  # type: ignore[type-arg]
             else [layer]
         )
         if pair[0].kind != directions[0][0].kind if directions else False:
-            raise TypeError("to_torch: a Stacked mixing RNN kinds has no torch form")
+            raise TypeError("to_torch: a RecurrentStack mixing RNN kinds has no torch form")
         directions.append(list(pair))
     return _sequence(require_torch(), directions, bidirectional)

@@ -24,7 +24,7 @@ from shapely_nn.models._wiring import ChainModel, Last, ModelGrads
 from shapely_nn.modules._bidirectional import BiLSTM, BiRNN
 from shapely_nn.modules._compose import Chain
 from shapely_nn.modules._recurrent import LSTM, RNN
-from shapely_nn.modules._stacked import Stacked
+from shapely_nn.modules._stacked import RecurrentStack
 from shapely_nn.train._losses import mse
 
 In = TypeVar("In", bound=int)
@@ -145,9 +145,9 @@ class SimpleRNNModel(ChainModel, Generic[In, H, Out]):
 
 @dataclass(frozen=True, eq=False)
 class MultiLayerRNN(ChainModel, Generic[In, H, Out]):
-    """Stacked RNN layers (first ``In -> H``, then ``H -> H``) and a per-step head."""
+    """RecurrentStack RNN layers (first ``In -> H``, then ``H -> H``) and a per-step head."""
 
-    layers: Stacked[In, H]
+    layers: RecurrentStack[In, H]
     output_layer: Linear[H, Out]
     steps: ClassVar[tuple[str | Layer, ...]] = ("layers", "output_layer")
 
@@ -157,7 +157,7 @@ class MultiLayerRNN(ChainModel, Generic[In, H, Out]):
     ) -> MultiLayerRNN[Any, Any, Any]:
         """Fresh parameters, seeded."""
         a, b = _split(rng, 2)
-        stack = Stacked.build("RNN", input_size, hidden, num_layers, rng=a)
+        stack = RecurrentStack.build("RNN", input_size, hidden, num_layers, rng=a)
         return MultiLayerRNN(stack, Linear(hidden, output, rng=b))
 
 
@@ -287,9 +287,9 @@ class SimpleLSTMModel(ChainModel, Generic[In, H, Out]):
 
 @dataclass(frozen=True, eq=False)
 class MultiLayerLSTM(ChainModel, Generic[In, H, Out]):
-    """Stacked LSTM layers (first ``In -> H``, then ``H -> H``) and a per-step head."""
+    """RecurrentStack LSTM layers (first ``In -> H``, then ``H -> H``) and a per-step head."""
 
-    layers: Stacked[In, H]
+    layers: RecurrentStack[In, H]
     output_layer: Linear[H, Out]
     steps: ClassVar[tuple[str | Layer, ...]] = ("layers", "output_layer")
 
@@ -300,7 +300,7 @@ class MultiLayerLSTM(ChainModel, Generic[In, H, Out]):
         """Fresh parameters, seeded."""
         a, b = _split(rng, 2)
         return MultiLayerLSTM(
-            Stacked.build("LSTM", input_size, hidden, num_layers, rng=a),
+            RecurrentStack.build("LSTM", input_size, hidden, num_layers, rng=a),
             Linear(hidden, output, rng=b),
         )
 
@@ -369,7 +369,7 @@ class LSTMLanguageModel(Layer, Generic[Vocab, H]):
     """
 
     embedding: Linear[Vocab, H]
-    layers: Stacked[H, H]
+    layers: RecurrentStack[H, H]
     output_projection: Linear[H, Vocab]
     dropout_rate: float = 0.0
 
@@ -381,7 +381,7 @@ class LSTMLanguageModel(Layer, Generic[Vocab, H]):
         a, b, c = _split(rng, 3)
         return LSTMLanguageModel(
             Linear(vocab, hidden, rng=a),
-            Stacked.build("LSTM", hidden, hidden, num_layers, rng=b),
+            RecurrentStack.build("LSTM", hidden, hidden, num_layers, rng=b),
             Linear(hidden, vocab, rng=c),
             dropout,
         )

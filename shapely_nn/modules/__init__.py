@@ -24,11 +24,11 @@ from shapely_nn.modules._compose import (
     stack,
 )
 from shapely_nn.modules._recurrent import GRU, LSTM, RNN
-from shapely_nn.modules._stacked import Stacked, StackedGrads
+from shapely_nn.modules._stacked import RecurrentStack, RecurrentStackGrads
 
 __all__ = ["GRU", "LSTM", "RNN"]
 __all__ += ["BiGRU", "BiLSTM", "BiRNN", "Bidirectional", "BidirectionalGrads"]
-__all__ += ["Stacked", "StackedGrads"]
+__all__ += ["RecurrentStack", "RecurrentStackGrads"]
 __all__ += ["Chain", "ChainGrads", "Concat", "Fan", "FanGrads", "Module"]
 __all__ += ["Parallel", "ParallelGrads", "Residual", "ResidualGrads", "Stack"]
 __all__ += ["fan", "residual", "stack"]

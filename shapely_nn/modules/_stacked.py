@@ -1,4 +1,4 @@
-"""``Stacked``: recurrent layers applied in turn, each with its own parameters.
+"""``RecurrentStack``: recurrent layers applied in turn, each with its own parameters.
 
 The seeds' multi-layer stacks (``MultiLayerRNN``, ``MultiLayerLSTMModel``): the first layer
 maps ``In -> H``, every later one ``H -> H`` (``2H -> H`` per direction when bidirectional).
@@ -40,14 +40,14 @@ def output_size(layer: StackableLayer) -> int:
 
 
 @dataclass(frozen=True)
-class StackedGrads(GradRecord):
+class RecurrentStackGrads(GradRecord):
     """Gradients of every layer, in order (names ``layers.0.…`` like the parameters)."""
 
     layers: tuple[GradRecord, ...]
 
 
 @dataclass(frozen=True)
-class StackedCache:
+class RecurrentStackCache:
     """Each layer's cache; ``final_state`` lists each layer's final state."""
 
     layers: tuple[RecurrentCache | BidirectionalCache, ...]
@@ -66,19 +66,20 @@ class StackedCache:
 
 
 @dataclass(frozen=True, init=False, eq=False)
-class Stacked(Layer, Generic[In, Out]):
+class RecurrentStack(Layer, Generic[In, Out]):
     """Recurrent layers in sequence, ``[T, *B, In] -> [T, *B, Out]``, independent parameters."""
 
     layers: tuple[StackableLayer, ...]
 
     def __init__(self, layers: Sequence[StackableLayer]) -> None:
         if not layers:
-            raise ShapeError("Stacked: needs at least one layer")
+            raise ShapeError("RecurrentStack: needs at least one layer")
         for k in range(1, len(layers)):
             got, expected = layers[k].input_size, output_size(layers[k - 1])
             if got != expected:
                 raise ShapeError(
-                    f"Stacked: layer {k} takes In = {got}, but layer {k - 1} outputs {expected}"
+                    f"RecurrentStack: layer {k} takes In = {got}, but layer {k - 1} outputs "
+                    f"{expected}"
                 )
         object.__setattr__(self, "layers", tuple(layers))
 
@@ -93,12 +94,14 @@ class Stacked(Layer, Generic[In, Out]):
         rng: Rng,
         bidirectional: bool = False,
         dtype: Any = np.float32,
-    ) -> Stacked[Any, Any]:
+    ) -> RecurrentStack[Any, Any]:
         """``num_layers`` fresh ``"RNN"``/``"LSTM"``/``"GRU"`` layers (``nn.LSTM(num_layers=)``)."""
         require_positive(num_layers=num_layers)
         module = _KINDS.get(kind)
         if module is None:
-            raise ValueError(f"Stacked.build: kind must be one of {sorted(_KINDS)}, got {kind!r}")
+            raise ValueError(
+                f"RecurrentStack.build: kind must be one of {sorted(_KINDS)}, got {kind!r}"
+            )
         gen = as_generator(rng)
         layers: list[StackableLayer] = []
         size = input_size
@@ -135,11 +138,11 @@ class Stacked(Layer, Generic[In, Out]):
 
     def forward(
         self, x: Tensor[T, *Batch, In], initial: Sequence[Any] | None = None
-    ) -> tuple[Tensor[T, *Batch, Out], StackedCache]:
+    ) -> tuple[Tensor[T, *Batch, Out], RecurrentStackCache]:
         """Forward that also returns the cache, ``[T, *B, In] -> [T, *B, Out]``."""
         if initial is not None and len(initial) != len(self.layers):
             raise ShapeError(
-                f"Stacked: expected {len(self.layers)} initial states (one per layer), "
+                f"RecurrentStack: expected {len(self.layers)} initial states (one per layer), "
                 f"got {len(initial)}"
             )
         caches = []
@@ -147,25 +150,27 @@ class Stacked(Layer, Generic[In, Out]):
         for k, layer in enumerate(self.layers):
             h, cache = layer.forward(h, None if initial is None else initial[k])
             caches.append(cache)
-        return h, StackedCache(tuple(caches))
+        return h, RecurrentStackCache(tuple(caches))
 
     def backward(
-        self, cache: StackedCache, grad_y: Tensor[T, *Batch, Out]
-    ) -> tuple[StackedGrads, Tensor[T, *Batch, In]]:
+        self, cache: RecurrentStackCache, grad_y: Tensor[T, *Batch, Out]
+    ) -> tuple[RecurrentStackGrads, Tensor[T, *Batch, In]]:
         """BPTT through every layer: grads and ``dL/dx`` ``[T, *B, In]``."""
         grads, dx, _ = self.backward_through_time(cache, grad_y)
         return grads, dx
 
     def backward_through_time(
         self,
-        cache: StackedCache,
+        cache: RecurrentStackCache,
         grad_y: Tensor[T, *Batch, Out] | None,
         grad_final: Sequence[Any] | None = None,
-    ) -> tuple[StackedGrads, Tensor[T, *Batch, In], list[Any]]:
+    ) -> tuple[RecurrentStackGrads, Tensor[T, *Batch, In], list[Any]]:
         """Full BPTT: grads, ``dL/dx``, and ``dL/d(initial state)`` of each layer."""
         n = len(self.layers)
         if grad_final is not None and len(grad_final) != n:
-            raise ShapeError(f"Stacked: expected {n} final-state grads, got {len(grad_final)}")
+            raise ShapeError(
+                f"RecurrentStack: expected {n} final-state grads, got {len(grad_final)}"
+            )
         grads: list[GradRecord] = [GradRecord()] * n
         d_initial: list[Any] = [None] * n
         g: Any = grad_y
@@ -176,4 +181,4 @@ class Stacked(Layer, Generic[In, Out]):
                 g,
                 fin,
             )
-        return StackedGrads(tuple(grads)), g, d_initial
+        return RecurrentStackGrads(tuple(grads)), g, d_initial

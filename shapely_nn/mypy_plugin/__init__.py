@@ -6,8 +6,10 @@ cheaply whether a shape type is involved and otherwise returns mypy's answer unt
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Iterable
 from functools import partial
+from pathlib import Path
 
 from mypy.nodes import TypeInfo
 from mypy.plugin import (
@@ -18,6 +20,7 @@ from mypy.plugin import (
     MethodContext,
     MethodSigContext,
     Plugin,
+    ReportConfigContext,
 )
 from mypy.types import FunctionLike, Instance, Type
 
@@ -27,7 +30,22 @@ from shapely_nn.mypy_plugin._calls import SHAPE, CallChecker
 from shapely_nn.mypy_plugin._guard import guarded
 from shapely_nn.mypy_plugin._shapes import ADD, ARITH, MUL, TENSOR, Infos
 
-__all__ = ["SHAPE", "ShapelyPlugin", "plugin"]
+__all__ = ["SHAPE", "ShapelyPlugin", "plugin", "source_digest"]
+
+_HERE = Path(__file__).resolve().parent
+# Everything whose change can change what the plugin reports: its modules and the shared
+# dim arithmetic.
+SOURCES = (*sorted(_HERE.glob("*.py")), _HERE.parent / "_dims.py")
+
+
+def source_digest(paths: Iterable[Path]) -> str:
+    """A hash of the files' names and contents (a missing file counts as empty)."""
+    h = hashlib.sha256()
+    for path in paths:
+        h.update(path.name.encode() + b"\0")
+        h.update(path.read_bytes() if path.is_file() else b"")
+        h.update(b"\0")
+    return h.hexdigest()
 
 
 class ShapelyPlugin(Plugin):
@@ -39,6 +57,11 @@ class ShapelyPlugin(Plugin):
         # Names whose type-analyze hook is switched off while mypy analyses them itself.
         self._default_for: set[str] = set()
         self._calls = CallChecker(self.infos)
+        self._digest = source_digest(SOURCES)
+
+    def report_config_data(self, ctx: ReportConfigContext) -> str:
+        """The plugin's source hash: editing any plugin module invalidates mypy's cache."""
+        return self._digest
 
     def infos(self) -> Infos | None:
         """The TypeInfos of Tensor, Add, Mul, int and tuple, once they are loaded."""

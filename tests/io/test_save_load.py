@@ -15,13 +15,16 @@ import shapely_nn as sn
 from shapely_nn import models
 from shapely_nn.io import ModelFileError, load, save
 from shapely_nn.layers import Linear, LSTMCell, MultiHeadAttention, TransformerEncoderLayer
-from shapely_nn.modules import BiLSTM, Stacked, fan
+from shapely_nn.modules import BiLSTM, RecurrentStack, fan
 
 CASES: dict[str, tuple[Callable[[], Any], Callable[[np.random.Generator], Any]]] = {
     "Linear": (lambda: Linear(3, 4, rng=0), lambda r: sn.randn((2, 3), r)),
     "LSTMCell": (lambda: LSTMCell(3, 4, rng=0), lambda r: sn.randn((2, 3), r)),
     "BiLSTM": (lambda: BiLSTM(3, 4, rng=0), lambda r: sn.randn((5, 2, 3), r)),
-    "Stacked": (lambda: Stacked.build("GRU", 3, 4, 2, rng=0), lambda r: sn.randn((5, 2, 3), r)),
+    "RecurrentStack": (
+        lambda: RecurrentStack.build("GRU", 3, 4, 2, rng=0),
+        lambda r: sn.randn((5, 2, 3), r),
+    ),
     "MultiHeadAttention": (
         lambda: MultiHeadAttention(8, 2, rng=0),
         lambda r: sn.randn((2, 5, 8), r),

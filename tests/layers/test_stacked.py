@@ -1,4 +1,4 @@
-"""Stacked recurrent layers: independent parameters, torch num_layers parity, gradcheck."""
+"""RecurrentStack recurrent layers: independent parameters, torch num_layers parity, gradcheck."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from _helpers import assert_rel_close, assert_torch_grads, check_gradients, torc
 
 from shapely_nn import GuardError, ShapeError, Tensor
 from shapely_nn.io import to_torch
-from shapely_nn.modules import GRU, LSTM, Bidirectional, Stacked, StackedGrads
+from shapely_nn.modules import GRU, LSTM, Bidirectional, RecurrentStack, RecurrentStackGrads
 
 IN, H = 3, 4
 
@@ -19,7 +19,7 @@ def _arr(rng: np.random.Generator, *shape: int, dtype: type = np.float32) -> np.
 
 
 def test_first_layer_maps_in_to_h_and_the_others_h_to_h() -> None:
-    stack = Stacked.build("LSTM", IN, H, 3, rng=0)
+    stack = RecurrentStack.build("LSTM", IN, H, 3, rng=0)
     assert [(layer.input_size, layer.hidden_size) for layer in stack.layers] == [
         (IN, H),
         (H, H),
@@ -30,14 +30,14 @@ def test_first_layer_maps_in_to_h_and_the_others_h_to_h() -> None:
 
 
 def test_output_is_the_layers_applied_in_turn(rng: np.random.Generator) -> None:
-    stack = Stacked.build("GRU", IN, H, 2, rng=0, dtype=np.float64)
+    stack = RecurrentStack.build("GRU", IN, H, 2, rng=0, dtype=np.float64)
     x = Tensor(_arr(rng, 4, 2, IN, dtype=np.float64))
     np.testing.assert_array_equal(stack(x).numpy(), stack.layers[1](stack.layers[0](x)).numpy())
 
 
 @pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
 def test_matches_torch_num_layers_2(kind: str, rng: np.random.Generator) -> None:
-    stack = Stacked.build(kind, IN, H, 2, rng=rng)
+    stack = RecurrentStack.build(kind, IN, H, 2, rng=rng)
     x, gy = _arr(rng, 5, 2, IN), _arr(rng, 5, 2, H)
     y, cache = stack.forward(Tensor(x))
     grads, dx = stack.backward(cache, Tensor(gy))
@@ -48,13 +48,13 @@ def test_matches_torch_num_layers_2(kind: str, rng: np.random.Generator) -> None
     (yt * torch.from_numpy(gy)).sum().backward()
     assert_rel_close(y, yt, what="y")
     assert_rel_close(dx, xt.grad, what="dx")
-    assert isinstance(grads, StackedGrads)
+    assert isinstance(grads, RecurrentStackGrads)
     for k, layer in enumerate(stack.layers):
         assert_torch_grads(module, layer, grads.layers[k], f"_l{k}")  # type: ignore[arg-type]
 
 
 def test_bidirectional_stack_matches_torch(rng: np.random.Generator) -> None:
-    stack = Stacked.build("LSTM", IN, H, 2, rng=rng, bidirectional=True)
+    stack = RecurrentStack.build("LSTM", IN, H, 2, rng=rng, bidirectional=True)
     assert stack.layers[1].input_size == 2 * H and stack.output_size == 2 * H
     x, gy = _arr(rng, 4, 2, IN), _arr(rng, 4, 2, 2 * H)
     y, cache = stack.forward(Tensor(x))
@@ -75,7 +75,7 @@ def test_bidirectional_stack_matches_torch(rng: np.random.Generator) -> None:
 
 
 def test_stack_gradients_with_initial_states_pass_gradcheck(rng: np.random.Generator) -> None:
-    stack = Stacked.build("GRU", 2, 2, 2, rng=rng, dtype=np.float64)
+    stack = RecurrentStack.build("GRU", 2, 2, 2, rng=rng, dtype=np.float64)
     x, w = _arr(rng, 3, 2, 2, dtype=np.float64), _arr(rng, 3, 2, 2, dtype=np.float64)
     h0 = [_arr(rng, 2, 2, dtype=np.float64) for _ in range(2)]
     w_fin = [_arr(rng, 2, 2, dtype=np.float64) for _ in range(2)]
@@ -97,25 +97,27 @@ def test_stack_gradients_with_initial_states_pass_gradcheck(rng: np.random.Gener
 
 def test_mismatched_layers_are_refused() -> None:
     with pytest.raises(ShapeError, match="layer 1 takes In = 5, but layer 0 outputs 4"):
-        Stacked([LSTM(IN, H, rng=0), LSTM(5, H, rng=0)])
+        RecurrentStack([LSTM(IN, H, rng=0), LSTM(5, H, rng=0)])
 
 
 def test_a_stack_needs_a_layer() -> None:
     with pytest.raises(GuardError, match="num_layers > 0 does not hold: num_layers = 0"):
-        Stacked.build("LSTM", IN, H, 0, rng=0)
+        RecurrentStack.build("LSTM", IN, H, 0, rng=0)
     with pytest.raises(ValueError, match="kind must be one of"):
-        Stacked.build("CNN", IN, H, 1, rng=0)
+        RecurrentStack.build("CNN", IN, H, 1, rng=0)
 
 
 def test_wrong_number_of_initial_states_is_a_shape_error() -> None:
-    stack = Stacked([GRU(IN, H, rng=0), GRU(H, H, rng=1)])
+    stack = RecurrentStack([GRU(IN, H, rng=0), GRU(H, H, rng=1)])
     with pytest.raises(ShapeError, match="expected 2 initial states"):
         stack.run(Tensor(np.zeros((2, IN), np.float32)), [None])
 
 
 def test_to_torch_refuses_a_stack_with_no_torch_form() -> None:
-    mixed = Stacked([LSTM(IN, H, rng=0), Bidirectional(LSTM(H, H, rng=1), LSTM(H, H, rng=2))])
+    mixed = RecurrentStack(
+        [LSTM(IN, H, rng=0), Bidirectional(LSTM(H, H, rng=1), LSTM(H, H, rng=2))]
+    )
     with pytest.raises(TypeError, match="mixing uni- and bidirectional layers"):
         to_torch(mixed)
     with pytest.raises(TypeError, match="mixing RNN kinds"):
-        to_torch(Stacked([LSTM(IN, H, rng=0), GRU(H, H, rng=1)]))
+        to_torch(RecurrentStack([LSTM(IN, H, rng=0), GRU(H, H, rng=1)]))
