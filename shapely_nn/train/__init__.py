@@ -7,7 +7,13 @@ from shapely_nn.train._gradcheck import (
     gradcheck,
     numerical_gradient,
 )
-from shapely_nn.train._losses import cross_entropy, cross_entropy_onehot, mse
+from shapely_nn.train._losses import (
+    cross_entropy,
+    cross_entropy_onehot,
+    language_model_loss,
+    mse,
+    sequence_cross_entropy,
+)
 from shapely_nn.train._optim import SGD, Adam, clip_grad_norm
 
 __all__ = [
@@ -21,7 +27,9 @@ __all__ = [
     "cross_entropy_onehot",
     "fit",
     "gradcheck",
+    "language_model_loss",
     "mse",
     "numerical_gradient",
+    "sequence_cross_entropy",
     "train_step",
 ]

@@ -73,3 +73,20 @@ def mse(prediction: AnyTensor, target: AnyTensor) -> tuple[float, AnyTensor]:
         raise ShapeError("mse: empty prediction")
     diff = p - t
     return float((diff * diff).mean()), Tensor((2.0 / p.size) * diff)
+
+
+def sequence_cross_entropy(
+    logits: AnyTensor, targets: AnyTensor, *, mask: AnyTensor | None = None
+) -> tuple[float, AnyTensor]:
+    """Per-step classification loss averaged over the kept steps (seed 001's
+    ``sequence_classification_loss``): logits ``[T, *B, C]``, ids ``[T, *B]``, mask optional."""
+    if logits.rank < 2:
+        raise ShapeError(f"sequence_cross_entropy: logits must be [T, *B, C], got {logits.shape}")
+    return cross_entropy(logits, targets, mask=mask)
+
+
+def language_model_loss(
+    logits: AnyTensor, next_tokens: AnyTensor, *, mask: AnyTensor | None = None
+) -> tuple[float, AnyTensor]:
+    """Next-token loss of a language model (seed 001: an alias of the sequence loss)."""
+    return sequence_cross_entropy(logits, next_tokens, mask=mask)

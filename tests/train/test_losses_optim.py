@@ -20,7 +20,9 @@ from shapely_nn.train import (
     cross_entropy_onehot,
     fit,
     gradcheck,
+    language_model_loss,
     mse,
+    sequence_cross_entropy,
 )
 
 
@@ -35,6 +37,20 @@ def test_cross_entropy_matches_torch_with_padding_mask(rng: np.random.Generator)
     expected.backward()
     assert loss == pytest.approx(expected.item(), rel=1e-12)
     np.testing.assert_allclose(grad.numpy(), zt.grad.numpy(), rtol=1e-10, atol=1e-14)
+
+
+def test_sequence_losses_are_the_masked_mean_over_steps(rng: np.random.Generator) -> None:
+    logits = sn.tensor(rng.standard_normal((4, 2, 5)))
+    ids = sn.tensor(rng.integers(0, 5, size=(4, 2)))
+    keep = sn.tensor(np.array([[True, True], [True, False], [True, True], [False, False]]))
+    loss, grad = sequence_cross_entropy(logits, ids, mask=keep)
+    log_p = logits.numpy() - np.log(np.exp(logits.numpy()).sum(-1, keepdims=True))
+    picked = np.take_along_axis(log_p, ids.numpy()[..., None], -1)[..., 0]
+    assert loss == pytest.approx(float(-picked[keep.numpy()].mean()), rel=1e-12)
+    assert language_model_loss(logits, ids, mask=keep)[0] == loss
+    np.testing.assert_array_equal(grad.numpy()[3], 0.0)
+    with pytest.raises(ShapeError, match="logits must be \\[T, \\*B, C\\], got \\[5\\]"):
+        sequence_cross_entropy(sn.zeros((5,)), sn.tensor([1]))
 
 
 def test_cross_entropy_gradcheck(rng: np.random.Generator) -> None:
