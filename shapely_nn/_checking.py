@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
 from beartype import beartype
+from beartype.roar import BeartypeDecorHintException
 
 from shapely_nn._dims import Dim, DimLike, evaluate, format_dim, solve
 from shapely_nn._shape import ShapeError
@@ -303,6 +304,18 @@ def _uses_jaxtyping(hints: dict[str, Any]) -> bool:
     return any("jaxtyping" in repr(h) for h in hints.values())
 
 
+def _beartype_or_plain(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``beartype(fn)``, or ``fn`` when beartype cannot read an ordinary hint of it.
+
+    beartype refuses e.g. ``typing.Self`` on a method of a class it did not decorate; the
+    shape checks do not depend on it, so they still run, and only that hint goes unchecked.
+    """
+    try:
+        return beartype(fn)
+    except BeartypeDecorHintException:
+        return fn
+
+
 @dataclass(frozen=True, slots=True)
 class _Plan:
     """What to check for one function, read from its annotations once."""
@@ -334,7 +347,7 @@ class _Plan:
 
             checked = jaxtyped(typechecker=beartype)(fn)
         elif set(hints) - covered:
-            checked = beartype(fn)
+            checked = _beartype_or_plain(fn)
         name = fn.__qualname__.rsplit("<locals>.", 1)[-1]
         return cls(checked, tuple(params), returns, f"{name}()")
 

@@ -141,3 +141,14 @@ def test_env_var_turns_checks_off_in_a_new_process() -> None:
     env = {**os.environ, "SHAPELY_NN_CHECKS": "0"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.stdout.split() == ["False", "True"], out.stderr
+
+
+def test_shapely_nn_itself_can_be_imported_checked() -> None:
+    script = str(Path(__file__).parent / "scripts" / "train_step.py")
+    plain = subprocess.run([sys.executable, script], capture_output=True, text=True, check=True)
+    checked = subprocess.run(
+        [sys.executable, script, "checked"], capture_output=True, text=True, check=True
+    )
+    assert plain.stdout.splitlines()[-1] == "False"
+    assert checked.stdout.splitlines()[-1] == "True"  # the layers' methods are wrapped
+    assert checked.stdout.splitlines()[0] == plain.stdout.splitlines()[0]  # same loss and grads
