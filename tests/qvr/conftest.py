@@ -1,0 +1,6 @@
+"""Make ``programs.py`` importable from the loader tests."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
