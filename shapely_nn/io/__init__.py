@@ -1,6 +1,9 @@
 """Interop: PyTorch export and import, readable PyTorch source, safe save/load, diagrams."""
 
-from shapely_nn.io import _torch_compose  # noqa: F401  (registers the combinators' mappings)
+from shapely_nn.io import (
+    _torch_compose,  # noqa: F401  (registers the combinators' mappings)
+    _torch_zoo,  # noqa: F401  (registers the zoo's mappings)
+)
 from shapely_nn.io._mermaid import to_mermaid
 from shapely_nn.io._save import ModelFileError, load, save
 from shapely_nn.io._torch import to_torch

@@ -20,6 +20,15 @@ from shapely_nn.layers._softmax import LogSoftmax, Softmax
 from shapely_nn.layers._transformer import TransformerDecoderLayer, TransformerEncoderLayer
 
 
+def activation_name(layer: Any) -> str:
+    """``"relu"`` or ``"gelu"``: the feed-forward activation of a torch transformer layer."""
+    act = layer.activation
+    name = str(getattr(act, "__name__", type(act).__name__)).lower()
+    if name not in ("relu", "gelu"):
+        raise TypeError(f"transformer layer activation {name!r}: only relu and gelu map")
+    return name
+
+
 @to_torch.register
 def _tanh(module: Tanh) -> Any:
     return require_torch().nn.Tanh()

@@ -12,16 +12,20 @@ import types
 from typing import Any
 
 from shapely_nn.io._torch import require_torch, to_torch
+from shapely_nn.io._torch_zoo_source import ZOO_NAMES, ZOO_SOURCE
 from shapely_nn.models._quivers import CategoricalHead, Columns, Embed, Kernel
 from shapely_nn.models._wiring import ChainModel, Last
 from shapely_nn.modules._compose import Chain, Concat, Fan, Parallel, Residual
 
-# The adapters as source text: ``adapters()`` runs it once torch is needed, and
-# ``to_pytorch_source`` prints the same text, so the exported code and the exported modules
-# are one definition.
+# The adapters as source text: ``adapters()`` runs it (with the zoo's block, ``ZOO_SOURCE``)
+# once torch is needed, and ``to_pytorch_source`` prints the same text, so the exported code
+# and the exported modules are one definition. ``init_args`` names the attributes that are
+# the constructor's arguments, in order: ``to_pytorch_source`` writes the call from them.
 ADAPTER_SOURCE = '''
 class Sequence(nn.Module):
     """Parts in order; a recurrent part passes on its output sequence only."""
+
+    init_args = ("parts",)
 
     def __init__(self, parts):
         super().__init__()
@@ -38,6 +42,8 @@ class Sequence(nn.Module):
 class Branches(nn.Module):
     """a @ b: each branch on its own input."""
 
+    init_args = ("branches",)
+
     def __init__(self, branches):
         super().__init__()
         self.branches = nn.ModuleList(branches)
@@ -48,6 +54,8 @@ class Branches(nn.Module):
 
 class FanHeads(nn.Module):
     """fan: every head on the same input, joined on the last axis."""
+
+    init_args = ("heads",)
 
     def __init__(self, heads):
         super().__init__()
@@ -60,6 +68,8 @@ class FanHeads(nn.Module):
 class Residual(nn.Module):
     """x + block(x)."""
 
+    init_args = ("block",)
+
     def __init__(self, block):
         super().__init__()
         self.block = block
@@ -71,6 +81,8 @@ class Residual(nn.Module):
 class ConcatLast(nn.Module):
     """Join a tuple of tensors on the last axis."""
 
+    init_args = ()
+
     def forward(self, xs):
         return torch.cat(list(xs), dim=-1)
 
@@ -78,12 +90,16 @@ class ConcatLast(nn.Module):
 class LastStep(nn.Module):
     """The final time step of a time-major sequence."""
 
+    init_args = ()
+
     def forward(self, x):
         return x[-1]
 
 
 class SplitColumns(nn.Module):
     """A [*B, 2] id tensor as its two columns."""
+
+    init_args = ()
 
     def forward(self, x):
         return x[..., 0], x[..., 1]
@@ -100,13 +116,25 @@ ADAPTER_NAMES = (
 )
 
 
+SOURCE = ADAPTER_SOURCE + "\n" + ZOO_SOURCE
+"""Every adapter class, combinators' and zoo's, as one block of source text."""
+
+NAMES = ADAPTER_NAMES + ZOO_NAMES
+"""The classes ``SOURCE`` defines."""
+
+SOURCE_IMPORTS = (
+    "import math\n\nimport torch\nimport torch.nn.functional as F\nfrom torch import nn\n"
+)
+"""What ``SOURCE`` needs, as the import lines ``to_pytorch_source`` prints."""
+
+
 @functools.cache
 def adapters() -> types.SimpleNamespace:
     """The adapter ``nn.Module`` classes (made once, when torch is first needed)."""
-    torch = require_torch()
-    namespace: dict[str, Any] = {"torch": torch, "nn": torch.nn}
-    exec(compile(ADAPTER_SOURCE, "<shapely_nn torch adapters>", "exec"), namespace)
-    return types.SimpleNamespace(**{name: namespace[name] for name in ADAPTER_NAMES})
+    require_torch()
+    namespace: dict[str, Any] = {}
+    exec(compile(SOURCE_IMPORTS + SOURCE, "<shapely_nn torch adapters>", "exec"), namespace)
+    return types.SimpleNamespace(**{name: namespace[name] for name in NAMES})
 
 
 @to_torch.register

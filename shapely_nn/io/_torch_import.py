@@ -20,6 +20,7 @@ import numpy as np
 
 from shapely_nn._shape import ShapeError
 from shapely_nn.io._torch import require_torch, to_torch
+from shapely_nn.io._torch_attention import activation_name
 from shapely_nn.layers import (
     GELU,
     Dropout,
@@ -35,7 +36,20 @@ from shapely_nn.layers import (
     TransformerDecoderLayer,
     TransformerEncoderLayer,
 )
+from shapely_nn.layers._attention import EncoderAttention, ScaledDotProductAttention
 from shapely_nn.layers._base import Array, Layer
+from shapely_nn.layers._gru import GRUCell
+from shapely_nn.layers._lstm import LSTMCell
+from shapely_nn.layers._rnn import RNNCell
+from shapely_nn.models._quivers import Columns
+from shapely_nn.models._recurrent_models import AttentionLSTM, LSTMLanguageModel
+from shapely_nn.models._seq2seq import AttentionSeq2Seq, Seq2Seq, Seq2SeqDecoder
+from shapely_nn.models._seq2seq_parts import (
+    Seq2SeqEmbedding,
+    Seq2SeqLSTMEncoder,
+    Seq2SeqRNNEncoder,
+    Seq2SeqTransformerEncoder,
+)
 from shapely_nn.models._wiring import Last
 from shapely_nn.modules import GRU, LSTM, RNN, Bidirectional, RecurrentStack
 from shapely_nn.modules._compose import Chain, Concat, Fan, Parallel, Residual
@@ -156,7 +170,7 @@ def _transformer(tm: Any, dtype: Any) -> Layer:
         if type(tm).__name__ == "TransformerEncoderLayer"
         else TransformerDecoderLayer
     )
-    activation = "gelu" if getattr(tm, "activation_relu_or_gelu", 1) == 2 else "relu"
+    activation = activation_name(tm)
     return cls(  # type: ignore[no-any-return]
         tm.self_attn.embed_dim,
         tm.self_attn.num_heads,
@@ -213,7 +227,63 @@ def _structure(tm: Any, dtype: Any) -> Layer:
         return Parallel([_structure(b, dtype) for b in tm.branches])
     if name == "Residual":
         return Residual(_structure(tm.block, dtype))
+    if name in ("RNNCell", "LSTMCell", "GRUCell"):
+        if not tm.bias or getattr(tm, "nonlinearity", "tanh") != "tanh":
+            raise ValueError(f"from_torch: {name} needs bias=True and tanh")
+        cell: Any = {"RNNCell": RNNCell, "LSTMCell": LSTMCell, "GRUCell": GRUCell}[name]
+        return cell(tm.input_size, tm.hidden_size, rng=0, dtype=dtype)  # type: ignore[no-any-return]
+    zoo = _zoo_structure(tm, dtype)
+    if zoo is not None:
+        return zoo
     raise TypeError(f"from_torch: no shapely_nn equivalent for torch module {name}")
+
+
+def _zoo_structure(tm: Any, dtype: Any) -> Layer | None:
+    """The zoo's classes (``ZOO_SOURCE``) and the other adapters, or ``None``."""
+    name = type(tm).__name__
+
+    def part(sub: Any, dtype: Any) -> Any:  # the zoo's constructors want their part types
+        return _structure(sub, dtype)
+
+    if name == "SplitColumns":
+        return Columns()
+    if name == "ScaledDotProductAttention":
+        return ScaledDotProductAttention()
+    if name == "EncoderAttention":
+        return EncoderAttention(tm.projection.in_features, rng=0, dtype=dtype)
+    if name == "LSTMLanguageModel":
+        core = part(tm.layers, dtype)
+        stack = core if isinstance(core, RecurrentStack) else RecurrentStack([core])
+        return LSTMLanguageModel(
+            part(tm.embedding, dtype),
+            stack,
+            part(tm.output_projection, dtype),
+            tm.dropout_rate,
+        )
+    if name == "AttentionLSTM":
+        return AttentionLSTM(*(part(getattr(tm, a), dtype) for a in tm.init_args))
+    if name == "Seq2SeqEmbedding":
+        return Seq2SeqEmbedding(part(tm.embedding, dtype), tm.dropout_rate)
+    if name == "Seq2SeqRNNEncoder":
+        return Seq2SeqRNNEncoder(part(tm.rnn, dtype), tm.dropout_rate)
+    if name == "Seq2SeqLSTMEncoder":
+        return Seq2SeqLSTMEncoder(part(tm.lstm, dtype), tm.dropout_rate)
+    if name == "Seq2SeqTransformerEncoder":
+        blocks = tuple(part(layer, dtype) for layer in tm.layers)
+        return Seq2SeqTransformerEncoder(blocks, tm.dropout_rate, tm.positional_encoding)
+    if name == "Seq2SeqDecoder":
+        attention = None if tm.attention is None else part(tm.attention, dtype)
+        return Seq2SeqDecoder(
+            part(tm.rnn, dtype),
+            part(tm.output_projection, dtype),
+            attention,
+            tm.dropout_rate,
+            tm.causal,
+        )
+    if name in ("Seq2Seq", "AttentionSeq2Seq"):
+        cls: Any = Seq2Seq if name == "Seq2Seq" else AttentionSeq2Seq
+        return cls(*(part(getattr(tm, a), dtype) for a in tm.init_args))  # type: ignore[no-any-return]
+    return None
 
 
 def from_torch(torch_module: Any) -> Any:
