@@ -14,12 +14,21 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from shapely_nn._shape import ShapeError
+
+if TYPE_CHECKING:
+    from shapely_nn.modules._compose import Chain, Module, Parallel
+
+# Feature sizes in the static signatures of ``>>`` and ``@``.
+_X = TypeVar("_X", bound=int)
+_Y = TypeVar("_Y", bound=int)
+_Z = TypeVar("_Z", bound=int)
+_W = TypeVar("_W", bound=int)
 
 Array = npt.NDArray[Any]
 Rng = np.random.Generator | int
@@ -96,13 +105,17 @@ class Layer:
         cast = {name: array.astype(dt) for name, array in self.parameters().items()}
         return _rebuild(self, "", cast)  # type: ignore[no-any-return]
 
-    def __rshift__(self, other: Any) -> Any:
-        """``self >> other``: a ``Chain``, ``other`` applied to this layer's output."""
+    def __rshift__(self: Module[_X, _Y], other: Module[_Y, _Z]) -> Chain[_X, _Z]:
+        """``self >> other``: a ``Chain``, ``other`` applied to this layer's output.
+
+        Statically ``Module[X, Y] >> Module[Y, Z]`` is ``Chain[X, Z]``; the mypy plugin names
+        both parts and the feature sizes when ``Y`` disagrees.
+        """
         from shapely_nn.modules._compose import Chain
 
         return Chain([self, other])
 
-    def __matmul__(self, other: Any) -> Any:
+    def __matmul__(self: Module[_X, _Y], other: Module[_Z, _W]) -> Parallel[_X, _Y, _Z, _W]:
         """``self @ other``: a ``Parallel`` pair, ``(x1, x2) -> (self(x1), other(x2))``."""
         from shapely_nn.modules._compose import Parallel
 

@@ -9,13 +9,14 @@ grads named like its parameters. The ``*_chain`` functions build the seeds' Spec
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 import numpy as np
 
 from shapely_nn import functional
 from shapely_nn._shape import ShapeError
 from shapely_nn._tensor import Tensor
+from shapely_nn._typelevel import Add
 from shapely_nn.guards import require_index, require_positive
 from shapely_nn.layers._base import Layer, Rng, as_generator
 from shapely_nn.layers._dropout import Dropout
@@ -31,6 +32,7 @@ In = TypeVar("In", bound=int)
 H = TypeVar("H", bound=int)
 Out = TypeVar("Out", bound=int)
 Vocab = TypeVar("Vocab", bound=int)
+C = TypeVar("C", bound=int)
 AnyTensor = Tensor[*tuple[Any, ...]]
 
 
@@ -41,19 +43,19 @@ def _split(rng: Rng, n: int) -> list[np.random.Generator]:
 # ---- SpecChains (seeds 001, 002) ----------------------------------------------------------
 
 
-def rnn_seq2seq_chain(input_size: int, hidden: int, output: int, *, rng: Rng) -> Chain:
+def rnn_seq2seq_chain(input_size: In, hidden: H, output: Out, *, rng: Rng) -> Chain[In, Out]:
     """RNN over the inputs, then a per-step linear map: ``[T, In] -> [T, Out]``."""
     a, b = _split(rng, 2)
-    return RNN(input_size, hidden, rng=a) >> Linear(hidden, output, rng=b)  # type: ignore[no-any-return]
+    return RNN(input_size, hidden, rng=a) >> Linear(hidden, output, rng=b)
 
 
-def rnn_classifier_chain(input_size: int, hidden: int, classes: int, *, rng: Rng) -> Chain:
+def rnn_classifier_chain(input_size: In, hidden: H, classes: C, *, rng: Rng) -> Chain[In, C]:
     """Many-to-one: RNN, final hidden state, linear head: ``[T, In] -> [Classes]``."""
     a, b = _split(rng, 2)
     return Chain([RNN(input_size, hidden, rng=a), Last(), Linear(hidden, classes, rng=b)])
 
 
-def two_layer_rnn_chain(input_size: int, hidden: int, output: int, *, rng: Rng) -> Chain:
+def two_layer_rnn_chain(input_size: In, hidden: H, output: Out, *, rng: Rng) -> Chain[In, Out]:
     """Two RNN layers (the second reads the first's hidden stream), per-step linear."""
     a, b, c = _split(rng, 3)
     return Chain(
@@ -61,7 +63,7 @@ def two_layer_rnn_chain(input_size: int, hidden: int, output: int, *, rng: Rng) 
     )
 
 
-def rnn_lm_chain(vocab: int, hidden: int, *, rng: Rng) -> Chain:
+def rnn_lm_chain(vocab: Vocab, hidden: H, *, rng: Rng) -> Chain[Vocab, Vocab]:
     """Embedding as a linear map on one-hot tokens, RNN core, projection to the vocabulary."""
     a, b, c = _split(rng, 3)
     return Chain(
@@ -69,25 +71,25 @@ def rnn_lm_chain(vocab: int, hidden: int, *, rng: Rng) -> Chain:
     )
 
 
-def bilstm_classifier_chain(input_size: int, hidden: int, classes: int, *, rng: Rng) -> Chain:
+def bilstm_classifier_chain(input_size: In, hidden: H, classes: C, *, rng: Rng) -> Chain[In, C]:
     """BiLSTM, last step of ``[h_fwd; h_bwd]``, linear head over ``H + H``."""
     a, b = _split(rng, 2)
     return Chain([BiLSTM(input_size, hidden, rng=a), Last(), Linear(2 * hidden, classes, rng=b)])
 
 
-def lstm_seq2seq_chain(input_size: int, hidden: int, output: int, *, rng: Rng) -> Chain:
+def lstm_seq2seq_chain(input_size: In, hidden: H, output: Out, *, rng: Rng) -> Chain[In, Out]:
     """LSTM over time, then a per-step linear head: ``[T, In] -> [T, Out]``."""
     a, b = _split(rng, 2)
-    return LSTM(input_size, hidden, rng=a) >> Linear(hidden, output, rng=b)  # type: ignore[no-any-return]
+    return LSTM(input_size, hidden, rng=a) >> Linear(hidden, output, rng=b)
 
 
-def lstm_classifier_chain(input_size: int, hidden: int, classes: int, *, rng: Rng) -> Chain:
+def lstm_classifier_chain(input_size: In, hidden: H, classes: C, *, rng: Rng) -> Chain[In, C]:
     """Many-to-one LSTM: final hidden state into a linear head."""
     a, b = _split(rng, 2)
     return Chain([LSTM(input_size, hidden, rng=a), Last(), Linear(hidden, classes, rng=b)])
 
 
-def two_layer_lstm_chain(input_size: int, hidden: int, output: int, *, rng: Rng) -> Chain:
+def two_layer_lstm_chain(input_size: In, hidden: H, output: Out, *, rng: Rng) -> Chain[In, Out]:
     """Two LSTM layers, then a per-step linear head."""
     a, b, c = _split(rng, 3)
     return Chain(
@@ -99,7 +101,7 @@ def two_layer_lstm_chain(input_size: int, hidden: int, output: int, *, rng: Rng)
     )
 
 
-def lstm_lm_chain(vocab: int, hidden: int, *, rng: Rng) -> Chain:
+def lstm_lm_chain(vocab: Vocab, hidden: H, *, rng: Rng) -> Chain[Vocab, Vocab]:
     """Embedding (linear on one-hot), LSTM core, projection to vocabulary logits."""
     a, b, c = _split(rng, 3)
     return Chain(
@@ -235,7 +237,7 @@ class BiRNNModel(ChainModel, Generic[In, H, Out]):
     """Bidirectional RNN and a per-step head over ``H + H`` (seed 001's ``BiRNN`` record)."""
 
     birnn: BiRNN[In, H]
-    output_layer: Linear[Any, Out]
+    output_layer: Linear[Add[H, H], Out]
     steps: ClassVar[tuple[str | Layer, ...]] = ("birnn", "output_layer")
 
     @classmethod
@@ -348,7 +350,7 @@ class BiLSTMModel(ChainModel, Generic[In, H, Out]):
     """Bidirectional LSTM and a per-step head over ``H + H`` (seed 002's ``BiLSTMModel``)."""
 
     bilstm: BiLSTM[In, H]
-    output_layer: Linear[Any, Out]
+    output_layer: Linear[Add[H, H], Out]
     steps: ClassVar[tuple[str | Layer, ...]] = ("bilstm", "output_layer")
 
     @classmethod
@@ -426,7 +428,7 @@ class AttentionLSTM(Layer, Generic[In, H, Out]):
 
     encoder_lstm: LSTM[In, H]
     decoder_lstm: LSTM[In, H]
-    attention_weights: Linear[Any, Any]
+    attention_weights: Linear[Add[H, H], Literal[1]]
     output_layer: Linear[H, Out]
 
     @classmethod

@@ -220,10 +220,10 @@ class Seq2Seq(Layer, Generic[Vocab, Embed, Hidden]):
     One-hot training: ``(src [S, *B, SrcVocab], tgt [T, *B, TgtVocab]) -> [T, *B, TgtVocab]``.
     """
 
-    src_embedding: Seq2SeqEmbedding[Any, Any]
-    tgt_embedding: Seq2SeqEmbedding[Any, Any]
+    src_embedding: Seq2SeqEmbedding[Any, Embed]
+    tgt_embedding: Seq2SeqEmbedding[Vocab, Embed]
     encoder: Encoder
-    decoder: Seq2SeqDecoder[Any, Any, Any]
+    decoder: Seq2SeqDecoder[Embed, Hidden, Vocab]
 
     @classmethod
     def init(
@@ -325,11 +325,11 @@ class AttentionSeq2Seq(Layer, Generic[Vocab, Embed, Hidden]):
     ``c_t = sum_s a_s e_s`` (``applyAttentionSpec``), ``logits_t = output_projection(d_t + c_t)``.
     """
 
-    src_embedding: Seq2SeqEmbedding[Any, Any]
-    tgt_embedding: Seq2SeqEmbedding[Any, Any]
+    src_embedding: Seq2SeqEmbedding[Any, Embed]
+    tgt_embedding: Seq2SeqEmbedding[Vocab, Embed]
     encoder: Encoder
-    decoder: Seq2SeqDecoder[Any, Any, Any]
-    attention: EncoderAttention[Any]
+    decoder: Seq2SeqDecoder[Embed, Hidden, Vocab]
+    attention: EncoderAttention[Hidden]
 
     @classmethod
     def init(

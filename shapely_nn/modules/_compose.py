@@ -11,33 +11,43 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, Generic, Protocol, TypeVarTuple, runtime_checkable
 
 import numpy as np
+from typing_extensions import TypeVar
 
 from shapely_nn._shape import ShapeError
 from shapely_nn._tensor import Tensor
+from shapely_nn._typelevel import Mul
 from shapely_nn.layers._activations import NoGrads
 from shapely_nn.layers._base import GradRecord, Layer, Rng, as_generator
 
-X_contra = TypeVar("X_contra", contravariant=True)
-Y_co = TypeVar("Y_co", covariant=True)
+# Feature sizes of a module's input and output (the last axis). They default to ``Any`` so a
+# combinator built from a list (``Chain([...])``) is simply untyped.
+In = TypeVar("In", bound=int, default=Any)
+Out = TypeVar("Out", bound=int, default=Any)
+In2 = TypeVar("In2", bound=int, default=Any)
+Out2 = TypeVar("Out2", bound=int, default=Any)
+N = TypeVar("N", bound=int)
+X_contra = TypeVar("X_contra", bound=int, contravariant=True, default=Any)
+Y_co = TypeVar("Y_co", bound=int, covariant=True, default=Any)
+Batch = TypeVarTuple("Batch")
+# Leading dims a combinator does not track (a chain may drop or add a time axis).
+Lead = tuple[Any, ...]
 
 
 @runtime_checkable
 class Module(Protocol[X_contra, Y_co]):
-    """Anything with a forward pass ``X -> Y`` and its explicit reverse pass."""
+    """Anything with a forward pass ``[..., In] -> [..., Out]`` (the static view of a part).
 
-    def __call__(self, x: X_contra, /) -> Y_co:
+    The parameters are feature sizes (the last axis); leading dims are the parts' business.
+    Every layer with a one-tensor ``__call__`` is a ``Module`` structurally: ``Linear[3, 4]``
+    is a ``Module[3, 4]``, ``LSTM[In, H]`` a ``Module[In, H]``, ``BiLSTM[In, H]`` a
+    ``Module[In, H + H]``, so ``a >> b`` type-checks with plain generics.
+    """
+
+    def __call__(self, x: Tensor[*Lead, X_contra], /) -> Tensor[*Lead, Y_co]:
         """Forward pass."""
-        ...
-
-    def forward(self, x: X_contra, /) -> tuple[Y_co, Any]:
-        """Forward pass that also returns the cache ``backward`` needs."""
-        ...
-
-    def backward(self, cache: Any, grad: Any, /) -> tuple[GradRecord, Any]:
-        """Reverse pass: the grad record and the gradient with respect to the input."""
         ...
 
 
@@ -75,8 +85,11 @@ class ChainGrads(GradRecord):
 
 
 @dataclass(frozen=True, init=False, eq=False)
-class Chain(Layer):
+class Chain(Layer, Generic[In, Out]):
     """``a >> b >> c``: each part's output is the next one's input (the seeds' SpecChain).
+
+    Statically ``Module[X, Y] >> Module[Y, Z]`` is a ``Chain[X, Z]``; a chain built from a
+    list is a ``Chain[Any, Any]``.
 
     Where both sides declare feature sizes, a disagreement is refused when the chain is
     built, naming both parts.
@@ -101,11 +114,12 @@ class Chain(Layer):
                 )
         object.__setattr__(self, "layers", tuple(flat))
 
-    def __call__(self, x: Any) -> Any:
+    def __call__(self, x: Tensor[*Lead, In]) -> Tensor[*Lead, Out]:
         """Forward pass through every part in turn."""
+        y: Any = x
         for part in self.layers:
-            x = part(x)
-        return x
+            y = part(y)
+        return y  # type: ignore[no-any-return]
 
     def forward(self, x: Any) -> tuple[Any, tuple[Any, ...]]:
         """Forward pass keeping each part's cache."""
@@ -125,12 +139,17 @@ class Chain(Layer):
 
 
 @dataclass(frozen=True, init=False, eq=False)
-class Stack(Chain):
+class Stack(Chain[In, In]):
     """``stack(block, n)``: ``n`` copies of a block, each with its own parameters."""
 
 
-def stack(make_block: Callable[[np.random.Generator], Any], n: int, *, rng: Rng) -> Stack:
-    """``n`` independently initialised blocks in sequence; ``make_block(rng)`` builds one."""
+def stack(
+    make_block: Callable[[np.random.Generator], Module[In, In]], n: int, *, rng: Rng
+) -> Stack[In]:
+    """``n`` independently initialised blocks in sequence; ``make_block(rng)`` builds one.
+
+    A block must keep its width (``Module[X, X]``): the copies feed each other.
+    """
     if n <= 0:
         raise ShapeError(f"stack: n must be positive, got {n}")
     gens = as_generator(rng).spawn(n)
@@ -148,8 +167,12 @@ class ParallelGrads(GradRecord):
 
 
 @dataclass(frozen=True, init=False, eq=False)
-class Parallel(Layer):
-    """``a @ b``: ``(x1, x2) -> (a(x1), b(x2))``, the monoidal product of the two parts."""
+class Parallel(Layer, Generic[In, Out, In2, Out2]):
+    """``a @ b``: ``(x1, x2) -> (a(x1), b(x2))``, the monoidal product of the two parts.
+
+    Statically ``Module[X1, Y1] @ Module[X2, Y2]`` is a ``Parallel[X1, Y1, X2, Y2]`` over a
+    pair; more branches (``(a @ b) @ c``, ``Parallel([...])``) are typed loosely.
+    """
 
     branches: tuple[Any, ...]
 
@@ -170,9 +193,21 @@ class Parallel(Layer):
             )
         return tuple(xs)
 
-    def __call__(self, xs: Any) -> tuple[Any, ...]:
+    def __call__(
+        self, xs: tuple[Tensor[*Lead, In], Tensor[*Lead, In2]]
+    ) -> tuple[Tensor[*Lead, Out], Tensor[*Lead, Out2]]:
         """Each branch on its own input."""
-        return tuple(b(x) for b, x in zip(self.branches, self._split(xs, "input"), strict=True))
+        pairs = zip(self.branches, self._split(xs, "input"), strict=True)
+        out: Any = tuple(b(x) for b, x in pairs)
+        return out  # type: ignore[no-any-return]
+
+    def __matmul__(self, other: Any) -> Any:
+        """``(a @ b) @ c``: one flat product of three or more branches (typed loosely)."""
+        return Parallel([self, other])
+
+    def __rshift__(self, other: Any) -> Any:
+        """``(a @ b) >> c``: a chain reading a pair (typed loosely)."""
+        return Chain([self, other])
 
     def forward(self, xs: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
         """Forward pass keeping each branch's cache."""
@@ -197,7 +232,7 @@ class FanGrads(GradRecord):
 
 
 @dataclass(frozen=True, init=False, eq=False)
-class Fan(Layer):
+class Fan(Layer, Generic[In, Out]):
     """``fan(head, n)``: ``n`` heads on the same input, outputs joined on the last axis.
 
     ``[*B, In] -> [*B, n * Out]`` (``Mul[n, Out]`` in the types).
@@ -232,7 +267,7 @@ class Fan(Layer):
                 )
         return Tensor(np.concatenate(arrays, axis=-1))
 
-    def __call__(self, x: Any) -> Tensor[*tuple[Any, ...]]:
+    def __call__(self, x: Tensor[*Batch, In]) -> Tensor[*Batch, Out]:
         """Every head on ``x``, outputs concatenated on the last axis."""
         return self._join([h(x) for h in self.heads])
 
@@ -255,8 +290,13 @@ class Fan(Layer):
         return FanGrads(tuple(records)), Tensor(total)
 
 
-def fan(make_head: Callable[[np.random.Generator], Any], n: int, *, rng: Rng) -> Fan:
-    """``n`` independently initialised heads; ``make_head(rng)`` builds one."""
+def fan(
+    make_head: Callable[[np.random.Generator], Module[In, Out]], n: N, *, rng: Rng
+) -> Fan[In, Mul[N, Out]]:
+    """``n`` independently initialised heads; ``make_head(rng)`` builds one.
+
+    Statically the output is ``Mul[n, Out]`` features when ``n`` is a literal.
+    """
     if n <= 0:
         raise ShapeError(f"fan: n must be positive, got {n}")
     return Fan([make_head(g) for g in as_generator(rng).spawn(n)])
@@ -273,7 +313,7 @@ class ResidualGrads(GradRecord):
 
 
 @dataclass(frozen=True, eq=False)
-class Residual(Layer):
+class Residual(Layer, Generic[In]):
     """``residual(block)``: ``x + block(x)``; the block must keep the shape."""
 
     block: Any
@@ -286,7 +326,7 @@ class Residual(Layer):
             )
         return Tensor(x.numpy() + y.numpy())
 
-    def __call__(self, x: Any) -> Tensor[*tuple[Any, ...]]:
+    def __call__(self, x: Tensor[*Batch, In]) -> Tensor[*Batch, In]:
         """``x + block(x)``."""
         return self._add(x, self.block(x))
 
@@ -301,8 +341,8 @@ class Residual(Layer):
         return ResidualGrads(record), Tensor(dx.numpy() + grad.numpy())
 
 
-def residual(block: Any) -> Residual:
-    """``x + block(x)``."""
+def residual(block: Module[In, In]) -> Residual[In]:
+    """``x + block(x)``; the block must keep its width (``Module[X, X]``)."""
     return Residual(block)
 
 

@@ -27,6 +27,7 @@ from mypy.types import FunctionLike, Instance, Type
 from shapely_nn.mypy_plugin import _ops
 from shapely_nn.mypy_plugin._annotations import analyze_arith, analyze_tensor
 from shapely_nn.mypy_plugin._calls import SHAPE, CallChecker
+from shapely_nn.mypy_plugin._context import against_context
 from shapely_nn.mypy_plugin._guard import guarded
 from shapely_nn.mypy_plugin._shapes import ADD, ARITH, MUL, TENSOR, Infos
 
@@ -124,20 +125,20 @@ class ShapelyPlugin(Plugin):
         """Computed shapes of the tensor ops; strict unification for everything else."""
         op = _ops.FUNCTIONS.get(fullname)
         if op is not None:
-            return guarded(partial(_ops.run_function, op, self.infos))
-        return guarded(partial(self._calls.function, fullname))
+            return guarded(against_context(partial(_ops.run_function, op, self.infos)))
+        return guarded(against_context(partial(self._calls.function, fullname)))
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
         """Computed shapes of tensor methods; strict unification for other methods."""
         op = _ops.METHODS.get(fullname)
         if op is not None:
-            return guarded(partial(_ops.run_method, op, self.infos))
-        return guarded(partial(self._calls.method, fullname))
+            return guarded(against_context(partial(_ops.run_method, op, self.infos)))
+        return guarded(against_context(partial(self._calls.method, fullname)))
 
     def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
         """``Tensor.T`` swaps the last two dims."""
         if fullname == TENSOR + ".T":
-            return guarded(partial(_ops.transpose_attribute, self.infos))
+            return guarded(against_context(partial(_ops.transpose_attribute, self.infos)))
         return None
 
 

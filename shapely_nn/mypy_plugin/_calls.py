@@ -29,6 +29,7 @@ from mypy.types import (
     get_proper_type,
 )
 
+from shapely_nn.mypy_plugin._compose import composition_reason
 from shapely_nn.mypy_plugin._shapes import (
     ARITH,
     MAX_DEPTH,
@@ -36,6 +37,7 @@ from shapely_nn.mypy_plugin._shapes import (
     Bad,
     Infos,
     dim_of,
+    int_value,
     is_shape_var,
     is_tensor,
     show_type,
@@ -62,7 +64,11 @@ OPERATORS = {
     "__truediv__": "/",
     "__rtruediv__": "/",
     "__matmul__": "@",
+    "__rshift__": ">>",
 }
+
+
+REFLECTED = frozenset(("__radd__", "__rsub__", "__rmul__", "__rtruediv__"))
 
 
 class NotShapeError(Exception):
@@ -86,6 +92,8 @@ def mentions_shapes(t: Type, depth: int = 0) -> bool:
         return any(mentions_shapes(i, depth + 1) for i in p.items)
     if isinstance(p, UnpackType):
         return mentions_shapes(p.type, depth + 1)
+    if isinstance(p, CallableType):
+        return mentions_shapes(p.ret_type, depth + 1)
     return False
 
 
@@ -131,7 +139,7 @@ class CallChecker:
         if sig is None or infos is None:
             return ctx.default_return_type
         callee = '"' + fullname.rsplit(".", 1)[-1] + '"'
-        return self._check(ctx, sig, None, None, callee, infos, DIVISIBLE.get(fullname))
+        return self._check(ctx, fullname, sig, None, None, callee, infos, DIVISIBLE.get(fullname))
 
     def method(self, fullname: str, ctx: MethodContext) -> Type:
         """Check a method call erased in phase 1, including a shape-typed ``self``."""
@@ -144,12 +152,13 @@ class CallChecker:
         declared = _declared_method(receiver, name)
         callee = _callee_name(receiver, name)
         if declared is None:
-            return self._check(ctx, sig, None, None, callee, infos)
-        return self._check(ctx, declared, receiver, name, callee, infos)
+            return self._check(ctx, fullname, sig, None, None, callee, infos)
+        return self._check(ctx, fullname, declared, receiver, name, callee, infos)
 
     def _check(
         self,
         ctx: FunctionContext | MethodContext,
+        fullname: str,
         sig: CallableType,
         receiver: ProperType | None,
         method: str | None,
@@ -172,7 +181,8 @@ class CallChecker:
                 reason = reason or u.types(formal, actual, _arg_label(method, name, i + 1))
         reason = reason or u.finish() or (divisible and _divides(u, *divisible))
         if reason:
-            ctx.api.fail(f"{callee} {reason}", ctx.context, code=SHAPE)
+            said = composition_reason(fullname, u) or f"{callee} {reason}"
+            ctx.api.fail(said, ctx.context, code=SHAPE)
             return ctx.default_return_type
         try:
             return _result(sig.ret_type, u, infos)
@@ -197,7 +207,7 @@ def _star_item(t: Type) -> Type:
 
 def _arg_label(method: str | None, name: str | None, index: int) -> str:
     if method in OPERATORS:
-        if method is not None and method.startswith("__r"):
+        if method in REFLECTED:
             return "the right operand" if index == 0 else "the left operand"
         return "the left operand" if index == 0 else "the right operand"
     if index == 0 and method is not None:
@@ -241,7 +251,14 @@ def _erase(t: Type, infos: Infos, top: bool, depth: int = 0) -> Type:
             return infos.int_type
         if not p.args:
             return t
-        return p.copy_modified(args=[_erase(a, infos, top=False, depth=depth) for a in p.args])
+        params = p.type.defn.type_vars
+        args = [
+            AnyType(TypeOfAny.special_form)
+            if i < len(params) and is_shape_var(params[i]) and _is_dim(a)
+            else _erase(a, infos, top=False, depth=depth)
+            for i, a in enumerate(p.args)
+        ]
+        return p.copy_modified(args=args)
     if isinstance(p, TypeVarType) and is_shape_var(p):
         return p.upper_bound if top else AnyType(TypeOfAny.special_form)
     if isinstance(p, UnpackType):
@@ -259,6 +276,14 @@ def _erase(t: Type, infos: Infos, top: bool, depth: int = 0) -> Type:
             ret_type=_erase(p.ret_type, infos, top=False, depth=depth),
         )
     return t
+
+
+def _is_dim(t: Type) -> bool:
+    """A size argument of a generic class: a literal, a size TypeVar, or arithmetic."""
+    p = get_proper_type(t)
+    if isinstance(p, Instance) and p.type.fullname in ARITH:
+        return True
+    return is_shape_var(p) or int_value(p) is not None
 
 
 def _result(t: Type, u: Unifier, infos: Infos, depth: int = 0) -> Type:

@@ -9,18 +9,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mypy.constraints import SUPERTYPE_OF, infer_constraints
 from mypy.maptype import map_instance_to_supertype
+from mypy.nodes import TypeInfo
+from mypy.subtypes import find_member, is_same_type
 from mypy.types import (
     AnyType,
+    CallableType,
     Instance,
     ProperType,
     TupleType,
     Type,
     TypeOfAny,
     TypeVarType,
+    UninhabitedType,
     UnionType,
     get_proper_type,
 )
+from mypy.typevars import fill_typevars
 
 from shapely_nn._dims import Dim, DimLike, add, floordiv, mul
 from shapely_nn.mypy_plugin._shapes import (
@@ -34,6 +40,7 @@ from shapely_nn.mypy_plugin._shapes import (
     Shape,
     Star,
     dim_of,
+    int_value,
     is_shape_var,
     is_tensor,
     shape_of,
@@ -117,6 +124,57 @@ def solve_linear(value: DimLike, name: str, actual: DimLike) -> DimLike | Bad | 
     return solution
 
 
+def protocol_view(a: Instance, proto: TypeInfo) -> Instance | None:
+    """``a`` seen as an instance of the protocol ``proto`` (``Linear[3, 4]`` as ``Module[3, 4]``).
+
+    mypy's own constraint inference reads the protocol's arguments off ``a``'s members; an
+    argument it cannot pin down (no constraint, ``Never``, a member's own TypeVar) is ``Any``.
+    """
+    template = fill_typevars(proto)
+    if not isinstance(template, Instance):
+        return None
+    constraints = infer_constraints(template, a, SUPERTYPE_OF)
+    own = _member_type_vars(a, proto)
+    args: list[Type] = []
+    for tv in proto.defn.type_vars:
+        targets = [c.target for c in constraints if c.type_var == tv.id]
+        args.append(_pick(targets, own))
+    return Instance(proto, args)
+
+
+def _member_type_vars(a: Instance, proto: TypeInfo) -> set[str]:
+    """Names of the TypeVars the protocol's methods bind on ``a`` (``*Batch`` of ``__call__``)."""
+    names: set[str] = set()
+    for member in proto.protocol_members:
+        found = find_member(member, a, a)
+        p = get_proper_type(found) if found is not None else None
+        if isinstance(p, CallableType):
+            names.update(v.name for v in p.variables)
+    return names
+
+
+def keeps_shape(a: Instance) -> bool:
+    """Whether ``a.__call__`` returns a tensor of its argument's very shape (an activation)."""
+    call = find_member("__call__", a, a)
+    p = get_proper_type(call) if call is not None else None
+    if not isinstance(p, CallableType) or not p.arg_types:
+        return False
+    return is_same_type(p.arg_types[0], p.ret_type)
+
+
+def _pick(targets: list[Type], own: set[str]) -> Type:
+    for target in targets:
+        p = get_proper_type(target)
+        if isinstance(p, UninhabitedType | AnyType):
+            continue
+        if isinstance(p, TypeVarType) and p.name in own:
+            continue
+        if isinstance(dim_of(target, {}, formal=False), Bad):
+            continue
+        return target
+    return AnyType(TypeOfAny.special_form)
+
+
 def position(index: int, from_end: bool) -> str:
     """``dim 0``, ``last dim``, ``dim -2``."""
     if not from_end:
@@ -134,6 +192,8 @@ class Unifier:
     origin: dict[str, str] = field(default_factory=dict)
     atoms: dict[str, Type] = field(default_factory=dict)
     pending: list[Pending] = field(default_factory=list)
+    # Each argument as the declared generic class or protocol it was matched against.
+    views: dict[str, tuple[Instance, Instance]] = field(default_factory=dict)
 
     # ---- types --------------------------------------------------------------------
     def types(self, formal: Type, actual: Type, arg: str, depth: int = 0) -> str | None:
@@ -157,6 +217,9 @@ class Unifier:
             return self._top_level_dim(f, actual, arg)
         if isinstance(f, Instance) and isinstance(a, Instance):
             return self._instances(f, a, arg, depth)
+        if isinstance(f, CallableType) and isinstance(a, CallableType):
+            # A factory (``make_block``): what it builds must fit.
+            return self.types(f.ret_type, a.ret_type, arg, depth)
         if isinstance(f, TupleType) and isinstance(a, TupleType):
             if len(f.items) != len(a.items):
                 return None
@@ -198,28 +261,53 @@ class Unifier:
             formal = shape_of(f, {}, formal=True)
             actual = shape_of(a, self.atoms, formal=False)
             return self.shape(formal, actual, arg, show_tensor(actual))
-        if not a.type.has_base(f.type.fullname) or f.type.has_type_var_tuple_type:
+        if f.type.has_type_var_tuple_type:
             return None
-        mapped = map_instance_to_supertype(a, f.type)
+        if a.type.has_base(f.type.fullname):
+            mapped = map_instance_to_supertype(a, f.type)
+        elif f.type.is_protocol:
+            view = protocol_view(a, f.type)
+            if view is None:
+                return None
+            mapped = view
+        else:
+            return None
+        self.views[arg] = (a, mapped)
         if len(mapped.args) != len(f.args):
             return None
         for i, (fa, aa) in enumerate(zip(f.args, mapped.args, strict=True)):
             reason = self._type_arg(f, i, fa, aa, arg, depth)
             if reason:
                 return reason
+        if f.type.is_protocol and len(f.args) == 2 and keeps_shape(a):
+            return self._same_size(f.args[0], f.args[1], arg)
+        return None
+
+    def _same_size(self, x: Type, y: Type, arg: str) -> str | None:
+        """A shape-preserving part (``Tanh``): its input and output sizes are one size."""
+        fx, fy = dim_of(x, {}, formal=True), dim_of(y, {}, formal=True)
+        if isinstance(fx, Bad) or isinstance(fy, Bad) or fx is None or fy is None:
+            return None
+        vx, vy = substitute(fx, self.dims), substitute(fy, self.dims)
+        if vx is not None and not unknowns(vx):
+            return self.dim(fy, vx, Site(arg, "output size", ""))
+        if vy is not None and not unknowns(vy):
+            return self.dim(fx, vy, Site(arg, "input size", ""))
         return None
 
     def _type_arg(
         self, f: Instance, i: int, fa: Type, aa: Type, arg: str, depth: int
     ) -> str | None:
         fp = get_proper_type(fa)
-        if is_shape_var(fp) or (isinstance(fp, Instance) and fp.type.fullname in ARITH):
+        arith = isinstance(fp, Instance) and fp.type.fullname in ARITH
+        if is_shape_var(fp) or arith or int_value(fp) is not None:
             formal = dim_of(fa, {}, formal=True)
             got = dim_of(aa, self.atoms, formal=False)
             if isinstance(formal, Bad) or formal is None or isinstance(got, Bad) or got is None:
                 return None
             tv = f.type.defn.type_vars[i].name if i < len(f.type.defn.type_vars) else str(i)
-            return self.dim(formal, got, Site(arg, f"size {tv} of {f.type.name}", ""))
+            tv = tv.removesuffix("_contra").removesuffix("_co")
+            return self.dim(formal, got, Site(arg, f"as the {tv} size of {f.type.name}", ""))
         return self.types(fa, aa, arg, depth)
 
     # ---- shapes -------------------------------------------------------------------
@@ -255,7 +343,7 @@ class Unifier:
     ) -> str | None:
         fhead, ftail = formal[:fs], formal[fs + 1 :]
         star = formal[fs]
-        assert isinstance(star, Star) and star.name is not None
+        assert isinstance(star, Star)
         if astar:
             ahead, atail = actual[: astar[0]], actual[astar[0] + 1 :]
             astar_item = actual[astar[0]]
@@ -266,7 +354,8 @@ class Unifier:
                 n = min(len(ftail), len(atail))
                 if reason is None and n:
                     reason = self._items(ftail[-n:], atail[-n:], -n, arg, text, True)
-                self.stars.setdefault(star.name, None)
+                if star.name is not None:
+                    self.stars.setdefault(star.name, None)
                 return reason
             if len(ahead) < len(fhead) or len(atail) < len(ftail):
                 return self._rank(formal, actual, arg, text)
@@ -280,6 +369,9 @@ class Unifier:
             reason = self._items(ftail, end, -len(ftail), arg, text, from_end=True)
             if reason:
                 return reason
+        if star.name is None:
+            # ``*tuple[Any, ...]``: any leading dims, nothing to bind.
+            return None
         middle = actual[len(fhead) : len(actual) - len(ftail)]
         return self._bind_star(star.name, middle, Site(arg, "", text), len(fhead))
 
@@ -366,9 +458,11 @@ class Unifier:
         where = f" (bound by {', '.join(others)})" if others else ""
         if not site.pos:
             return f"expects {said}{where}, got {show_dim(actual)} in {site.arg}"
-        return (
-            f"expects {site.pos} {said}{where}, got {show_dim(actual)} in {site.arg} ({site.shape})"
-        )
+        if site.pos.startswith("as "):
+            said = said.removeprefix("= ")
+            return f"expects {said}{where} {site.pos}, got {show_dim(actual)} in {site.arg}"
+        shape = f" ({site.shape})" if site.shape else ""
+        return f"expects {site.pos} {said}{where}, got {show_dim(actual)} in {site.arg}{shape}"
 
     def finish(self) -> str | None:
         """Retry the equations that had several unknowns; report what stays ambiguous."""

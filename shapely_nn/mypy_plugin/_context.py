@@ -1,0 +1,103 @@
+"""Returns and assignments of a tensor whose shape is not the declared one.
+
+mypy infers an expression with the declared type as its *type context*: the function's
+return type for ``return e``, the variable's type for ``y: Tensor[B, L[5]] = e``. When our
+hooks compute a tensor type for ``e`` (a call, an operator, an op, ``x.T``), this module
+compares it with that context, reports a mismatch under the ``shape`` code naming the dim,
+and answers the declared type so mypy does not report the same line again as
+``[return-value]``/``[assignment]``. A plain name (``return x``) has no hook: mypy's own
+message stays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from mypy.plugin import AttributeContext, FunctionContext, MethodContext
+from mypy.types import Instance, Type, get_proper_type
+
+from shapely_nn.mypy_plugin._calls import SHAPE
+from shapely_nn.mypy_plugin._shapes import (
+    Fixed,
+    Shape,
+    Star,
+    is_tensor,
+    shape_of,
+    show_dim,
+    show_tensor,
+)
+from shapely_nn.mypy_plugin._unify import Unifier, position
+
+Ctx = FunctionContext | MethodContext | AttributeContext
+
+
+def _expected(api: Any) -> Type | None:
+    checker = getattr(api, "expr_checker", None)
+    stack = getattr(checker, "type_context", None)
+    return stack[-1] if stack else None
+
+
+def _is_return(api: Any, expected: Type) -> bool:
+    returns: list[Type] = getattr(api, "return_types", None) or []
+    return bool(returns) and returns[-1] is expected
+
+
+def check_context(ctx: Ctx, result: Type) -> Type:
+    """``result``, or the declared type after reporting that ``result`` does not fit it."""
+    got = get_proper_type(result)
+    if not (isinstance(got, Instance) and is_tensor(got)):
+        return result
+    expected = _expected(ctx.api)
+    want = get_proper_type(expected) if expected is not None else None
+    if not (isinstance(want, Instance) and is_tensor(want)) or expected is None:
+        return result
+    atoms: dict[str, Type] = {}
+    declared = shape_of(want, atoms, formal=False)
+    actual = shape_of(got, atoms, formal=False)
+    if any(isinstance(i, Star) and i.name is None for i in declared + actual):
+        return result
+    what = "Return value" if _is_return(ctx.api, expected) else "Assigned value"
+    reason = _disagreement(declared, actual, atoms)
+    if reason is None:
+        return result
+    message = f"{what} {show_tensor(actual)} does not match the declared "
+    message += f"{show_tensor(declared)}: {reason}"
+    ctx.api.fail(message, ctx.context, code=SHAPE)
+    return expected
+
+
+def _disagreement(declared: Shape, actual: Shape, atoms: dict[str, Type]) -> str | None:
+    """Where the two shapes differ: the rank, or the first dim (position, got, expected)."""
+    ds = [i for i, it in enumerate(declared) if isinstance(it, Star)]
+    as_ = [i for i, it in enumerate(actual) if isinstance(it, Star)]
+    if not ds and not as_:
+        if len(declared) != len(actual):
+            return f"rank {len(actual)}, expected rank {len(declared)}"
+        return _first_difference(declared, actual, 0)
+    same_star = len(ds) == len(as_) == 1 and declared[ds[0]] == actual[as_[0]]
+    if same_star and ds[0] == as_[0] and len(declared) == len(actual):
+        head = _first_difference(declared[: ds[0]], actual[: as_[0]], 0)
+        tail_len = len(declared) - ds[0] - 1
+        tail = declared[ds[0] + 1 :], actual[as_[0] + 1 :]
+        return head or _first_difference(*tail, -tail_len)
+    reason = Unifier(atoms=atoms).shape(declared, actual, "it", show_tensor(actual))
+    return None if reason is None else "the dims differ"
+
+
+def _first_difference(declared: Shape, actual: Shape, start: int) -> str | None:
+    for k, (d, a) in enumerate(zip(declared, actual, strict=True)):
+        known = isinstance(d, Fixed) and isinstance(a, Fixed) and None not in (d.dim, a.dim)
+        if known and isinstance(d, Fixed) and isinstance(a, Fixed) and d.dim != a.dim:
+            where = position(start + k, from_end=start < 0)
+            return f"{where} is {show_dim(a.dim)}, expected {show_dim(d.dim)}"
+    return None
+
+
+def against_context(hook: Callable[[Any], Type]) -> Callable[[Any], Type]:
+    """``hook``, then its answer compared with the declared type it is returned or assigned to."""
+
+    def checked(ctx: Any) -> Type:
+        return check_context(ctx, hook(ctx))
+
+    return checked

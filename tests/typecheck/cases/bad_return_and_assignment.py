@@ -1,0 +1,40 @@
+"""Returns and assignments of a computed tensor with the wrong shape are shape errors."""
+from typing import Literal as L, TypeVar, TypeVarTuple
+
+from shapely_nn import Tensor, concat
+from shapely_nn.layers import Linear
+
+B = TypeVar("B", bound=int)
+T = TypeVar("T", bound=int)
+S = TypeVarTuple("S")
+
+
+def call_returned(x: Tensor[B, L[3]], lin: Linear[L[3], L[4]]) -> Tensor[B, L[5]]:
+    return lin(x)  # E: Return value Tensor[B, 4] does not match the declared Tensor[B, 5]: dim 1 is 4, expected 5  [shape]
+
+
+def assigned(x: Tensor[B, L[3]], lin: Linear[L[3], L[4]]) -> None:
+    y: Tensor[B, L[5]] = lin(x)  # E: Assigned value Tensor[B, 4] does not match the declared Tensor[B, 5]: dim 1 is 4, expected 5  [shape]
+    z: Tensor[B, L[4]] = lin(x)
+    w: Tensor[L[4]] = lin(x)  # E: Assigned value Tensor[B, 4] does not match the declared Tensor[4]: rank 2, expected rank 1  [shape]
+
+
+def transposed(x: Tensor[B, T]) -> Tensor[B, T]:
+    return x.T  # E: Return value Tensor[T, B] does not match the declared Tensor[B, T]: dim 0 is T, expected B  [shape]
+
+
+def operator_kept(x: Tensor[B, L[3]]) -> Tensor[B, L[3]]:
+    return x + x
+
+
+def op_returned(x: Tensor[B, L[3]]) -> Tensor[B, L[5]]:
+    return concat([x, x], axis=-1)  # E: Return value Tensor[B, 6] does not match the declared Tensor[B, 5]: dim 1 is 6, expected 5  [shape]
+
+
+def variadic(x: Tensor[*S, L[3]], lin: Linear[L[3], L[4]]) -> Tensor[*S, L[5]]:
+    return lin(x)  # E: Return value Tensor[*S, 4] does not match the declared Tensor[*S, 5]: last dim is 4, expected 5  [shape]
+
+
+# A plain name has no hook: mypy's own message stays.
+def plain_name(x: Tensor[B, L[4]]) -> Tensor[B, L[5]]:
+    return x  # E: Incompatible return value type (got "Tensor[B, Literal[4]]", expected "Tensor[B, Literal[5]]")  [return-value]
