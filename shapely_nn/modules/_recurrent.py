@@ -37,6 +37,7 @@ H = TypeVar("H", bound=int)
 T = TypeVar("T", bound=int)
 Batch = TypeVarTuple("Batch")
 P = TypeVar("P", bound=RecurrentParameters)
+G = TypeVar("G", bound=GradRecord)
 
 
 def from_parameters(cls: type[P], source: RecurrentParameters) -> P:
@@ -65,14 +66,55 @@ def _backward(
     return grads, Tensor(dx.reshape(dx.shape[0], *cache.batch, -1)), d_initial
 
 
-class RNN(RNNParameters, Generic[In, H]):
+class _HiddenStateSequence(Generic[In, H, G]):
+    """What ``RNN`` and ``GRU`` share: one state ``h``; ``G`` is the grad record."""
+
+    def __call__(self, x: Tensor[T, *Batch, In]) -> Tensor[T, *Batch, H]:
+        """Output sequence from the zero state, ``[T, *B, In] -> [T, *B, H]``."""
+        return self.forward(x)[0]
+
+    def run(
+        self, x: Tensor[T, *Batch, In], h0: Tensor[*Batch, H] | None = None
+    ) -> tuple[Tensor[T, *Batch, H], Tensor[*Batch, H]]:
+        """Output sequence and final ``h``, ``[T, *B, In], [*B, H] -> [T, *B, H], [*B, H]``."""
+        y, cache = self.forward(x, h0)
+        return y, cache.final_state[0]
+
+    def forward(
+        self, x: Tensor[T, *Batch, In], h0: Tensor[*Batch, H] | None = None
+    ) -> tuple[Tensor[T, *Batch, H], RecurrentCache]:
+        """Forward that also returns the cache, ``[T, *B, In] -> [T, *B, H]``."""
+        layer = cast(RecurrentParameters, self)
+        return _forward(layer, x, None if h0 is None else (h0,))
+
+    def backward(
+        self, cache: RecurrentCache, grad_y: Tensor[T, *Batch, H]
+    ) -> tuple[G, Tensor[T, *Batch, In]]:
+        """BPTT from ``dL/dy`` ``[T, *B, H]``: grads and ``dL/dx`` ``[T, *B, In]``."""
+        grads, dx, _ = self.backward_through_time(cache, grad_y)
+        return grads, dx
+
+    def backward_through_time(
+        self,
+        cache: RecurrentCache,
+        grad_y: Tensor[T, *Batch, H] | None,
+        grad_final: Tensor[*Batch, H] | None = None,
+    ) -> tuple[G, Tensor[T, *Batch, In], Tensor[*Batch, H]]:
+        """Full BPTT: grads, ``dL/dx`` ``[T, *B, In]`` and ``dL/dh0`` ``[*B, H]``."""
+        finals = None if grad_final is None else (grad_final,)
+        layer = cast(RecurrentParameters, self)
+        grads, dx, (dh0,) = _backward(layer, cache, grad_y, finals)
+        return cast(G, grads), dx, dh0
+
+
+class RNN(_HiddenStateSequence[In, H, RNNGrads], RNNParameters, Generic[In, H]):
     """tanh RNN over a sequence, ``[T, *B, In] -> [T, *B, H]`` (``nn.RNN``, one layer)."""
 
     def __init__(
         self, input_size: In, hidden_size: H, *, rng: Rng, dtype: Any = np.float32
     ) -> None:
         """Fresh parameters ``U(-1/sqrt(H), 1/sqrt(H))`` from ``rng`` (PyTorch's init)."""
-        super().__init__(input_size, hidden_size, rng=rng, dtype=dtype)
+        RNNParameters.__init__(self, input_size, hidden_size, rng=rng, dtype=dtype)
 
     @classmethod
     def from_cell(cls, cell: RNNCell[In, H]) -> RNN[In, H]:
@@ -84,50 +126,15 @@ class RNN(RNNParameters, Generic[In, H]):
         """The one-step cell with these parameters."""
         return from_parameters(RNNCell, self)
 
-    def __call__(self, x: Tensor[T, *Batch, In]) -> Tensor[T, *Batch, H]:
-        """Output sequence from the zero state, ``[T, *B, In] -> [T, *B, H]``."""
-        return self.forward(x)[0]
 
-    def run(
-        self, x: Tensor[T, *Batch, In], h0: Tensor[*Batch, H] | None = None
-    ) -> tuple[Tensor[T, *Batch, H], Tensor[*Batch, H]]:
-        """Output sequence and final ``h``, ``[T, *B, In], [*B, H] -> [T, *B, H], [*B, H]``."""
-        y, cache = self.forward(x, h0)
-        return y, cache.final_state[0]
-
-    def forward(
-        self, x: Tensor[T, *Batch, In], h0: Tensor[*Batch, H] | None = None
-    ) -> tuple[Tensor[T, *Batch, H], RecurrentCache]:
-        """Forward that also returns the cache, ``[T, *B, In] -> [T, *B, H]``."""
-        return _forward(self, x, None if h0 is None else (h0,))
-
-    def backward(
-        self, cache: RecurrentCache, grad_y: Tensor[T, *Batch, H]
-    ) -> tuple[RNNGrads, Tensor[T, *Batch, In]]:
-        """BPTT from ``dL/dy`` ``[T, *B, H]``: grads and ``dL/dx`` ``[T, *B, In]``."""
-        grads, dx, _ = self.backward_through_time(cache, grad_y)
-        return grads, dx
-
-    def backward_through_time(
-        self,
-        cache: RecurrentCache,
-        grad_y: Tensor[T, *Batch, H] | None,
-        grad_final: Tensor[*Batch, H] | None = None,
-    ) -> tuple[RNNGrads, Tensor[T, *Batch, In], Tensor[*Batch, H]]:
-        """Full BPTT: grads, ``dL/dx`` ``[T, *B, In]`` and ``dL/dh0`` ``[*B, H]``."""
-        finals = None if grad_final is None else (grad_final,)
-        grads, dx, (dh0,) = _backward(self, cache, grad_y, finals)
-        return cast(RNNGrads, grads), dx, dh0
-
-
-class GRU(GRUParameters, Generic[In, H]):
+class GRU(_HiddenStateSequence[In, H, GRUGrads], GRUParameters, Generic[In, H]):
     """GRU over a sequence, ``[T, *B, In] -> [T, *B, H]`` (``nn.GRU``, one layer)."""
 
     def __init__(
         self, input_size: In, hidden_size: H, *, rng: Rng, dtype: Any = np.float32
     ) -> None:
         """Fresh parameters ``U(-1/sqrt(H), 1/sqrt(H))`` from ``rng`` (PyTorch's init)."""
-        super().__init__(input_size, hidden_size, rng=rng, dtype=dtype)
+        GRUParameters.__init__(self, input_size, hidden_size, rng=rng, dtype=dtype)
 
     @classmethod
     def from_cell(cls, cell: GRUCell[In, H]) -> GRU[In, H]:
@@ -138,41 +145,6 @@ class GRU(GRUParameters, Generic[In, H]):
     def cell(self) -> GRUCell[In, H]:
         """The one-step cell with these parameters."""
         return from_parameters(GRUCell, self)
-
-    def __call__(self, x: Tensor[T, *Batch, In]) -> Tensor[T, *Batch, H]:
-        """Output sequence from the zero state, ``[T, *B, In] -> [T, *B, H]``."""
-        return self.forward(x)[0]
-
-    def run(
-        self, x: Tensor[T, *Batch, In], h0: Tensor[*Batch, H] | None = None
-    ) -> tuple[Tensor[T, *Batch, H], Tensor[*Batch, H]]:
-        """Output sequence and final ``h``, ``[T, *B, In], [*B, H] -> [T, *B, H], [*B, H]``."""
-        y, cache = self.forward(x, h0)
-        return y, cache.final_state[0]
-
-    def forward(
-        self, x: Tensor[T, *Batch, In], h0: Tensor[*Batch, H] | None = None
-    ) -> tuple[Tensor[T, *Batch, H], RecurrentCache]:
-        """Forward that also returns the cache, ``[T, *B, In] -> [T, *B, H]``."""
-        return _forward(self, x, None if h0 is None else (h0,))
-
-    def backward(
-        self, cache: RecurrentCache, grad_y: Tensor[T, *Batch, H]
-    ) -> tuple[GRUGrads, Tensor[T, *Batch, In]]:
-        """BPTT from ``dL/dy`` ``[T, *B, H]``: grads and ``dL/dx`` ``[T, *B, In]``."""
-        grads, dx, _ = self.backward_through_time(cache, grad_y)
-        return grads, dx
-
-    def backward_through_time(
-        self,
-        cache: RecurrentCache,
-        grad_y: Tensor[T, *Batch, H] | None,
-        grad_final: Tensor[*Batch, H] | None = None,
-    ) -> tuple[GRUGrads, Tensor[T, *Batch, In], Tensor[*Batch, H]]:
-        """Full BPTT: grads, ``dL/dx`` ``[T, *B, In]`` and ``dL/dh0`` ``[*B, H]``."""
-        finals = None if grad_final is None else (grad_final,)
-        grads, dx, (dh0,) = _backward(self, cache, grad_y, finals)
-        return cast(GRUGrads, grads), dx, dh0
 
 
 class LSTM(LSTMParameters, Generic[In, H]):
