@@ -1,17 +1,17 @@
 """LSTM and GRU sequence forward+backward against PyTorch CPU, and against the NumPy floor.
 
-Run: ``python -m benchmarks.bench_recurrent [--quick] [--cpu-time]``. float32, 2 threads,
-time-major input (``--cpu-time``: 1 thread each, timed by process CPU time, which a shared
-machine disturbs much less than wall time).
+Run: ``python -m benchmarks.bench_recurrent [--quick] [--cpu-time] [--size mid ...]``.
+float32, 2 threads, time-major input (``--cpu-time``: 1 thread each, timed by process CPU time,
+which a shared machine disturbs much less than wall time).
 
-For each size it prints, from the same run:
-
-* ``vs torch``: our time / torch's time (``nn.LSTM``/``nn.GRU`` with the same parameters, the
-  backward through ``torch.autograd.grad`` of the output, the input and the parameters);
-* ``vs floor``: our time / the NumPy floor, the time of just the matrix products the layer
-  must do (the input projection of all steps, one ``[B, H] @ [H, G*H]`` product per step
-  forward, one ``[B, G*H] @ [G*H, H]`` per step backward, and the three weight/input gradient
-  products), timed with the same NumPy.
+For each layer and size it prints, from the same run, the forward+backward time of shapely_nn,
+of torch (``nn.LSTM``/``nn.GRU`` with the same parameters, the backward through
+``torch.autograd.grad`` of the output, the input and the parameters) and of the NumPy floor
+(just the matrix products the layer must do: the input projection of all steps, one
+``[B, H] @ [H, G*H]`` product per step forward, one ``[B, G*H] @ [G*H, H]`` per step backward,
+and the three weight/input gradient products, timed with the same NumPy); the ratios to torch
+and to the floor; and the achieved GFLOP/s of those products against an SGEMM peak measured in
+the same run. A second table gives the forward-only ratios.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from __future__ import annotations
 from benchmarks import _util  # first: it clears the OpenBLAS variables  # isort: skip
 
 import argparse
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -29,7 +28,11 @@ from shapely_nn import Tensor
 from shapely_nn.io import to_torch
 from shapely_nn.modules import GRU, LSTM
 
-SIZES = [(1, 20, 16, 32), (32, 50, 64, 128), (64, 100, 256, 512)]  # (B, T, In, H)
+SIZES = {  # (B, T, In, H)
+    "small": (1, 20, 16, 32),
+    "mid": (32, 50, 64, 128),
+    "large": (64, 100, 256, 512),
+}
 GATES = {"LSTM": 4, "GRU": 3}
 
 
@@ -118,71 +121,46 @@ def bench(
         "floor_fwd": floor_f,
         "floor_fwd_bwd": floor_fwd_bwd,
     }
-    return interleaved(fns, rounds=3 if quick else 9, min_time=0.03 if quick else 0.1, clock=clock)
+    return _util.interleaved(
+        fns, rounds=3 if quick else 9, min_time=0.03 if quick else 0.1, clock=clock
+    )
 
 
-def interleaved(
-    fns: dict[str, Callable[[], None]],
-    rounds: int,
-    min_time: float,
-    clock: Callable[[], float] = time.perf_counter,
-) -> dict[str, float]:
-    """Best seconds per call of each function, timed in alternating rounds.
-
-    The cores are shared: alternating the candidates round by round exposes them to the same
-    background load, and the best round of each is the least disturbed one.
-    """
-    numbers = {}
-    for name, fn in fns.items():
-        one = _util.timeit(fn, repeat=1, min_time=0.0)
-        numbers[name] = max(1, int(min_time / max(one, 1e-9)))
-    best = dict.fromkeys(fns, float("inf"))
-    for _ in range(rounds):
-        for name, fn in fns.items():
-            start = clock()
-            for _ in range(numbers[name]):
-                fn()
-            best[name] = min(best[name], (clock() - start) / numbers[name])
-    return best
+def gflop(size: tuple[int, int, int, int], gates: int) -> float:
+    """Floating-point work of the products of one fwd+bwd (the floor's), in GFLOP."""
+    batch, steps, in_size, hidden = size
+    # forward: input and recurrent products; backward: each again twice (weights, inputs)
+    return 3 * 2 * steps * batch * gates * hidden * (in_size + hidden) / 1e9
 
 
 def main() -> None:
-    """Print the table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer, shorter rounds")
-    parser.add_argument(
-        "--cpu-time",
-        action="store_true",
-        help="one thread each, timed by process CPU time: steadier when the cores are shared",
-    )
+    """Print the tables."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    _util.add_common_args(parser, list(SIZES))
     args = parser.parse_args()
     torch = _util.setup_torch()
-    threads, clock = _util.THREADS, time.perf_counter
-    if args.cpu_time:
-        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
-
-        threadpool_limits(1)
-        torch.set_num_threads(1)
-        threads, clock = 1, time.process_time
-    print(f"numpy {np.__version__}, torch {torch.__version__}, float32, {threads} threads")
-    print("clock: process CPU time" if args.cpu_time else "clock: wall time")
-    print(f"BLAS: {_util.blas_info()}")
-    header = (
-        f"{'layer':5} {'size (B·T·I·H)':18} {'ours fwd+bwd':>12} {'vs torch':>9} "
-        f"{'vs floor':>9} {'| ours fwd':>11} {'vs torch':>9} {'vs floor':>9}"
-    )
-    print(header)
+    clock = _util.configure(torch, args.cpu_time)
+    peak = _util.sgemm_peak(clock.now)
+    print(_util.header(clock, torch, peak))
+    print("forward+backward:")
+    print(_util.ROW_HEADER)
+    forward_rows = []
     for kind in ("LSTM", "GRU"):
-        for size in SIZES:
-            r = bench(kind, size, torch, args.quick, clock)
-            label = "·".join(f"{c}{v}" for c, v in zip("BTIH", size, strict=True))
-            both, fwd = r["fwd_bwd"], r["fwd"]
-            print(
-                f"{kind:5} {label:18} {both * 1e3:10.3f}ms "
-                f"{both / r['torch_fwd_bwd']:8.2f}x {both / r['floor_fwd_bwd']:8.2f}x"
-                f" | {fwd * 1e3:8.3f}ms {fwd / r['torch_fwd']:8.2f}x {fwd / r['floor_fwd']:8.2f}x",
-                flush=True,
+        for name in args.size or list(SIZES):
+            size = SIZES[name]
+            r = bench(kind, size, torch, args.quick, clock.now)
+            label = f"{kind} " + "·".join(f"{c}{v}" for c, v in zip("BTIH", size, strict=True))
+            work = gflop(size, GATES[kind])
+            both = (r["fwd_bwd"], r["torch_fwd_bwd"], r["floor_fwd_bwd"])
+            print(_util.row(label, *both, work, peak), flush=True)
+            fwd = r["fwd"]
+            forward_rows.append(
+                f"{label:22} {fwd * 1e3:10.3f}ms {fwd / r['torch_fwd']:7.2f}x "
+                f"{fwd / r['floor_fwd']:7.2f}x"
             )
+    print("forward only:")
+    print(f"{'size':22} {'shapely_nn':>12} {'/torch':>8} {'/floor':>8}")
+    print("\n".join(forward_rows))
 
 
 if __name__ == "__main__":

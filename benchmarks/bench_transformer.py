@@ -1,19 +1,21 @@
 """Transformer encoder layer fwd+bwd: shapely_nn against PyTorch CPU and the NumPy floor.
 
-``python -m benchmarks.bench_transformer`` prints, per size, the time of one forward+backward of
-a post-norm ``TransformerEncoderLayer`` (float32, ReLU, ff width 4E, dropout off), as ratios:
-shapely_nn / torch, and shapely_nn / floor, where the floor is the time of just the matrix
-products the layer must do (6 forward, 12 backward), timed with the same NumPy in the same run.
-Each figure is the best of three interleaved rounds of ``timeit`` medians (robust to shared cores).
+Run: ``python -m benchmarks.bench_transformer [--quick] [--cpu-time] [--size mid ...]``.
+Per size it prints the time of one forward+backward of a post-norm ``TransformerEncoderLayer``
+(float32, ReLU, ff width 4E, dropout off) for shapely_nn, torch (``nn.TransformerEncoderLayer``
+with the same parameters, train mode) and the NumPy floor (just the matrix products the layer
+must do: 6 forward, 12 backward, timed with the same NumPy), the ratios to torch and to the
+floor, and the achieved GFLOP/s of those products against an SGEMM peak measured in the same
+run. Each figure is the best of interleaved rounds (robust to shared cores); ``--cpu-time``
+runs one thread each and times process CPU time, which other load disturbs much less.
 """
 
 from __future__ import annotations
 
 # First: it clears OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE before NumPy loads.
-from benchmarks._util import THREADS, blas_info, setup_torch, timeit
+from benchmarks import _util  # isort: skip
 
-# isort: split
-
+import argparse
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -24,11 +26,11 @@ from shapely_nn import Tensor
 from shapely_nn.io import to_torch
 from shapely_nn.layers import TransformerEncoderLayer
 
-SIZES = [  # (batch, seq_len, embed, heads)
-    (1, 20, 32, 4),
-    (32, 50, 128, 4),
-    (64, 100, 512, 8),
-]
+SIZES = {  # (batch, seq_len, embed, heads)
+    "small": (1, 20, 32, 4),
+    "mid": (32, 50, 128, 4),
+    "large": (64, 100, 512, 8),
+}
 
 
 def ours(layer: TransformerEncoderLayer[Any, Any, Any], x: Any, g: Any) -> Callable[[], None]:
@@ -93,27 +95,6 @@ def floor(
     return run
 
 
-def interleaved(fns: list[Callable[[], None]], *, repeat: int, rounds: int = 3) -> list[float]:
-    """Per function, the best of ``rounds`` medians, the rounds alternating between functions.
-
-    On shared cores, other load only ever adds time; alternating spreads it over all three and
-    the minimum over rounds keeps the least disturbed one.
-    """
-    best = [float("inf")] * len(fns)
-    for _ in range(rounds):
-        for i, fn in enumerate(fns):
-            best[i] = min(best[i], timeit(fn, repeat=repeat))
-    return best
-
-
-def sgemm_gflops(rng: np.random.Generator, size: int = 2048) -> float:
-    """GFLOP/s of one large square float32 product: the machine's practical SGEMM peak."""
-    a = rng.standard_normal((size, size)).astype(np.float32)
-    b = rng.standard_normal((size, size)).astype(np.float32)
-    seconds = timeit(lambda: a @ b, repeat=3)
-    return 2 * size**3 / seconds / 1e9
-
-
 def layer_gflop(batch: int, seq: int, embed: int, heads: int) -> float:
     """Floating-point work of the products of one fwd+bwd, in GFLOP."""
     n, ff = batch * seq, 4 * embed
@@ -123,34 +104,36 @@ def layer_gflop(batch: int, seq: int, embed: int, heads: int) -> float:
 
 
 def main() -> int:
-    torch = setup_torch()
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    _util.add_common_args(parser, list(SIZES))
+    args = parser.parse_args()
+    torch = _util.setup_torch()
+    clock = _util.configure(torch, args.cpu_time)
+    peak = _util.sgemm_peak(clock.now)
+    print(_util.header(clock, torch, peak))
+    print(_util.ROW_HEADER)
     rng = np.random.default_rng(0)
-    print(
-        f"numpy {np.__version__} ({blas_info()}); torch {torch.__version__} "
-        f"threads={torch.get_num_threads()}; THREADS={THREADS}"
-    )
-    peak = sgemm_gflops(rng)
-    print(f"SGEMM peak (2048^3, numpy): {peak:.1f} GFLOP/s")
-    header = (
-        f"{'size':>18} {'shapely_nn':>11} {'torch':>9} {'floor':>9} "
-        f"{'/torch':>7} {'/floor':>7} {'floor/torch':>11} {'%peak':>6}"
-    )
-    print(header)
-    for batch, seq, embed, heads in SIZES:
+    for name in args.size or list(SIZES):
+        batch, seq, embed, heads = SIZES[name]
         layer = TransformerEncoderLayer(embed, heads, 4 * embed, rng=rng)
         x = rng.standard_normal((batch, seq, embed)).astype(np.float32)
         g = rng.standard_normal((batch, seq, embed)).astype(np.float32)
         module = to_torch(layer).train()
-        t_ours, t_torch, t_floor = interleaved(
-            [ours(layer, x, g), theirs(torch, module, x, g), floor(batch, seq, embed, heads, rng)],
-            repeat=3 if embed >= 512 else 7,
+        times = _util.interleaved(
+            {
+                "ours": ours(layer, x, g),
+                "torch": theirs(torch, module, x, g),
+                "floor": floor(batch, seq, embed, heads, rng),
+            },
+            rounds=3 if args.quick else 7,
+            min_time=0.1 if args.quick else 0.3,
+            clock=clock.now,
         )
-        percent = 100 * layer_gflop(batch, seq, embed, heads) / t_ours / peak
-        name = f"B{batch}·T{seq}·E{embed}·H{heads}"
+        label = f"B{batch}·T{seq}·E{embed}·H{heads}"
+        gflop = layer_gflop(batch, seq, embed, heads)
         print(
-            f"{name:>18} {t_ours * 1e3:9.2f}ms {t_torch * 1e3:7.2f}ms {t_floor * 1e3:7.2f}ms "
-            f"{t_ours / t_torch:6.2f}x {t_ours / t_floor:6.2f}x {t_floor / t_torch:10.2f}x "
-            f"{percent:5.0f}%"
+            _util.row(label, times["ours"], times["torch"], times["floor"], gflop, peak),
+            flush=True,
         )
     return 0
 

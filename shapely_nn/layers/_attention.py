@@ -34,7 +34,7 @@ from shapely_nn.layers._base import (
     uniform,
 )
 from shapely_nn.layers._dropout import draw_keep_mask, dropout_masked
-from shapely_nn.layers._softmax import softmax_vjp
+from shapely_nn.layers._softmax import softmax_vjp, softmax_vjp_
 
 Hidden = TypeVar("Hidden", bound=int)
 SeqLen = TypeVar("SeqLen", bound=int)
@@ -314,47 +314,91 @@ def sdpa_forward(
     *,
     dropout_p: float = 0.0,
     rng: np.random.Generator | None = None,
+    out: Array | None = None,
+    scores: Array | None = None,
 ) -> tuple[Array, AttentionCache]:
     """``softmax(q k^T / sqrt(d), blocked -> 0) v`` on arrays; ``[..., Tq, D] -> [..., Tq, Dv]``.
 
     ``blocked`` broadcasts to ``[..., Tq, Tk]``. With ``rng`` and ``dropout_p > 0`` the weights
     are dropped out (inverted scaling), as ``nn.MultiheadAttention`` does in training.
+    ``out`` (``[..., Tq, Dv]``, may be a strided view such as heads inside merged rows) and
+    ``scores`` (contiguous ``[..., Tq, Tk]``, becomes the weights) are optional work arrays.
     """
     scale = 1.0 / math.sqrt(query.shape[-1])
-    scores = query @ key.swapaxes(-1, -2)
-    scores *= scores.dtype.type(scale)
-    if blocked is not None:
-        np.copyto(scores, -np.inf, where=blocked)
-    peak = scores.max(axis=-1, keepdims=True)
-    if blocked is not None:
-        peak[~np.isfinite(peak)] = 0  # a fully blocked row: keep exp(-inf) = 0, not nan
-    with np.errstate(under="ignore"):
-        np.subtract(scores, peak, out=scores)
-        np.exp(scores, out=scores)
-    total = scores.sum(axis=-1, keepdims=True)
-    if blocked is not None:
-        total[total == 0] = 1
-    scores /= total
+    if scores is None:
+        scores = query @ key.swapaxes(-1, -2)
+    else:
+        np.matmul(query, key.swapaxes(-1, -2), out=scores)
+    softmax_scaled_(scores, scale, blocked)
     weights = scores
     keep: Array | None = None
     dropped = weights
     if rng is not None and dropout_p > 0.0:
         keep = draw_keep_mask(rng, dropout_p, weights.shape)
         dropped = dropout_masked(dropout_p, keep, weights)
-    out = dropped @ value
+    if out is None:
+        out = dropped @ value
+    else:
+        np.matmul(dropped, value, out=out)
     return out, AttentionCache(query, key, value, weights, dropped, keep, dropout_p, scale)
 
 
-def sdpa_backward(cache: AttentionCache, grad_out: Array) -> tuple[Array, Array, Array]:
-    """Reverse pass of ``sdpa_forward``: ``(dL/dq, dL/dk, dL/dv)``."""
-    grad_value = cache.dropped.swapaxes(-1, -2) @ grad_out
-    grad_weights = grad_out @ cache.value.swapaxes(-1, -2)
+def softmax_scaled_(scores: Array, scale: float, blocked: Array | None) -> None:
+    """In place: ``scores <- softmax(scores * scale)`` over the last axis, blocked -> 0.
+
+    A fully blocked row gets all-zero weights (not nan). ``scores`` must be C-contiguous.
+    """
+    if not scores.flags.c_contiguous:
+        raise ValueError("softmax_scaled_ works in place on a C-contiguous array")
+    scores *= scores.dtype.type(scale)
+    if blocked is not None:
+        # an additive 0 / -inf mask: np.copyto(..., where=) is an order of magnitude slower
+        scores += np.where(blocked, scores.dtype.type(-np.inf), scores.dtype.type(0))
+    peak = scores.max(axis=-1, keepdims=True)
+    if blocked is not None:
+        peak[~np.isfinite(peak)] = 0  # a fully blocked row: keep exp(-inf) = 0, not nan
+    with np.errstate(under="ignore"):
+        np.subtract(scores, peak, out=scores)
+        np.exp(scores, out=scores)
+    rows = scores.reshape(-1, scores.shape[-1])
+    # row sums through BLAS (a product with a ones vector): add.reduce is slow on short rows
+    total = np.matmul(rows, np.ones(rows.shape[1], dtype=scores.dtype))
+    if blocked is not None:
+        total[total == 0] = 1
+    np.reciprocal(total, out=total)
+    rows *= total[:, None]
+
+
+def sdpa_backward(
+    cache: AttentionCache,
+    grad_out: Array,
+    *,
+    out: tuple[Array, Array, Array] | None = None,
+    scratch: Array | None = None,
+) -> tuple[Array, Array, Array]:
+    """Reverse pass of ``sdpa_forward``: ``(dL/dq, dL/dk, dL/dv)``.
+
+    ``out`` are arrays (views allowed) for the three gradients, ``scratch`` a contiguous
+    ``[..., Tq, Tk]`` array for the gradient of the weights.
+    """
+    if out is None:
+        grad_value = cache.dropped.swapaxes(-1, -2) @ grad_out
+    else:
+        grad_value = np.matmul(cache.dropped.swapaxes(-1, -2), grad_out, out=out[2])
+    if scratch is None:
+        grad_weights = grad_out @ cache.value.swapaxes(-1, -2)
+    else:
+        grad_weights = np.matmul(grad_out, cache.value.swapaxes(-1, -2), out=scratch)
     if cache.keep is not None:
         grad_weights = dropout_masked(cache.keep_p, cache.keep, grad_weights)
-    grad_scores = softmax_vjp(cache.weights, grad_weights)
+    grad_scores = softmax_vjp_(cache.weights, grad_weights)
     grad_scores *= grad_scores.dtype.type(cache.scale)
-    grad_query = grad_scores @ cache.key
-    grad_key = grad_scores.swapaxes(-1, -2) @ cache.query
+    if out is None:
+        grad_query = grad_scores @ cache.key
+        grad_key = grad_scores.swapaxes(-1, -2) @ cache.query
+    else:
+        grad_query = np.matmul(grad_scores, cache.key, out=out[0])
+        grad_key = np.matmul(grad_scores.swapaxes(-1, -2), cache.query, out=out[1])
     return grad_query, grad_key, grad_value
 
 

@@ -30,7 +30,6 @@ from shapely_nn.layers._recurrent_base import (
     RecurrentCache,
     RecurrentParameters,
     Tape,
-    carve,
     check_sizes,
     concat_backward,
     concat_forward,
@@ -38,6 +37,7 @@ from shapely_nn.layers._recurrent_base import (
     run_backward,
     run_forward,
 )
+from shapely_nn.layers._workspace import carve
 
 In = TypeVar("In", bound=int)
 H = TypeVar("H", bound=int)

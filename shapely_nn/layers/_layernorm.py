@@ -11,6 +11,7 @@ from shapely_nn._shape import ShapeError
 from shapely_nn._tensor import Tensor
 from shapely_nn.guards import require_positive
 from shapely_nn.layers._base import Array, GradRecord, Layer, require_float_dtype
+from shapely_nn.layers._workspace import carve_named
 
 D = TypeVar("D", bound=int)
 Batch = TypeVarTuple("Batch")
@@ -26,10 +27,69 @@ class LayerNormGrads(GradRecord):
 
 @dataclass(frozen=True)
 class LayerNormCache:
-    """What ``LayerNorm.backward`` needs: the normalised input and ``1 / std`` per row."""
+    """What ``LayerNorm.backward`` needs: the normalised input and ``1 / std`` per row ``[N]``."""
 
     normalized: Array
     inv_std: Array
+
+
+# ---- kernels on rows [N, D], writing into given arrays (the transformer layers carve them) ----
+
+
+def normalize_rows(rows: Array, eps: float, normalized: Array, inv_std: Array) -> None:
+    """``normalized = (rows - mean) / sqrt(var + eps)`` per row, and ``inv_std`` ``[N]``.
+
+    ``normalized`` may be ``rows`` itself (in place). The row sums go through BLAS (a product
+    with a ones vector): on rows of 32 to 512 it is several times faster than ``add.reduce``.
+    """
+    size = rows.shape[1]
+    mean = inv_std  # the means pass through inv_std's storage
+    np.matmul(rows, np.ones(size, dtype=rows.dtype), out=mean)
+    mean /= size
+    np.subtract(rows, mean[:, None], out=normalized)
+    np.einsum("ij,ij->i", normalized, normalized, out=inv_std)  # fused, no squared temporary
+    inv_std /= size
+    inv_std += rows.dtype.type(eps)
+    np.sqrt(inv_std, out=inv_std)
+    np.reciprocal(inv_std, out=inv_std)
+    normalized *= inv_std[:, None]
+
+
+def scale_shift_rows(normalized: Array, weight: Array, bias: Array, out: Array) -> None:
+    """``out = normalized * weight + bias``."""
+    np.multiply(normalized, weight, out=out)
+    out += bias
+
+
+def backward_rows(
+    g: Array,
+    normalized: Array,
+    inv_std: Array,
+    weight: Array,
+    *,
+    d_weight: Array,
+    d_bias: Array,
+    out: Array,
+    scratch: Array,
+) -> None:
+    """Reverse pass on rows ``[N, D]``: parameter gradients and ``dL/dx`` into ``out``.
+
+    ``out`` may be ``g`` (in place); ``scratch`` is one more ``[N, D]`` array.
+    ``dx = inv_std * (g_hat - mean(g_hat) - normalized * mean(g_hat * normalized))`` with
+    ``g_hat = g * weight``.
+    """
+    n, size = g.shape
+    np.matmul(np.ones(n, dtype=g.dtype), g, out=d_bias)  # column sums by BLAS
+    np.einsum("ij,ij->j", g, normalized, out=d_weight)
+    np.multiply(g, weight, out=out)
+    mean_g = np.matmul(out, np.ones(size, dtype=g.dtype))
+    mean_g /= size
+    mean_gx = np.einsum("ij,ij->i", out, normalized)
+    mean_gx /= size
+    np.multiply(normalized, mean_gx[:, None], out=scratch)
+    scratch += mean_g[:, None]
+    out -= scratch
+    out *= inv_std[:, None]
 
 
 @dataclass(frozen=True, init=False, eq=False)
@@ -89,11 +149,13 @@ class LayerNorm(Layer, Generic[D]):
 
     def forward_array(self, a: Array) -> tuple[Array, LayerNormCache]:
         """Forward pass on an already checked array."""
-        centred = a - a.mean(axis=-1, keepdims=True)
-        variance = np.mean(centred * centred, axis=-1, keepdims=True)
-        inv_std = 1.0 / np.sqrt(variance + a.dtype.type(self.eps))
-        normalized = centred * inv_std
-        return normalized * self.weight + self.bias, LayerNormCache(normalized, inv_std)
+        rows = a.reshape(-1, self.size)
+        n = rows.shape[0]
+        work = carve_named(a.dtype, {"normalized": rows.shape, "y": rows.shape, "inv_std": (n,)})
+        normalize_rows(rows, self.eps, work["normalized"], work["inv_std"])
+        scale_shift_rows(work["normalized"], self.weight, self.bias, work["y"])
+        cache = LayerNormCache(work["normalized"].reshape(a.shape), work["inv_std"])
+        return work["y"].reshape(a.shape), cache
 
     def backward_array(self, cache: LayerNormCache, g: Array) -> tuple[LayerNormGrads, Array]:
         """Reverse pass on arrays: parameter gradients summed over leading dims, and ``dL/dx``."""
@@ -102,16 +164,24 @@ class LayerNorm(Layer, Generic[D]):
                 f"LayerNorm.backward: grad_y has shape {list(g.shape)}, expected "
                 f"{list(cache.normalized.shape)}"
             )
-        xhat = cache.normalized
-        g2 = g.reshape(-1, self.size)
-        grads = LayerNormGrads(
-            weight=np.einsum("nd,nd->d", g2, xhat.reshape(-1, self.size)),
-            bias=g2.sum(axis=0),
+        d = self.size
+        rows = g.reshape(-1, d)
+        work = carve_named(
+            g.dtype,
+            {"weight": (d,), "bias": (d,), "dx": rows.shape, "scratch": rows.shape},
         )
-        g_hat = g * self.weight
-        mean_g = g_hat.mean(axis=-1, keepdims=True)
-        mean_gx = np.mean(g_hat * xhat, axis=-1, keepdims=True)
-        return grads, cache.inv_std * (g_hat - mean_g - xhat * mean_gx)
+        backward_rows(
+            rows,
+            cache.normalized.reshape(-1, d),
+            cache.inv_std,
+            self.weight,
+            d_weight=work["weight"],
+            d_bias=work["bias"],
+            out=work["dx"],
+            scratch=work["scratch"],
+        )
+        grads = LayerNormGrads(weight=work["weight"], bias=work["bias"])
+        return grads, work["dx"].reshape(g.shape)
 
     def __call__(self, x: Tensor[*Batch, D]) -> Tensor[*Batch, D]:
         """Forward pass, ``[*B, D] -> [*B, D]``."""

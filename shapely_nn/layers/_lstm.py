@@ -28,7 +28,6 @@ from shapely_nn.layers._recurrent_base import (
     RecurrentCache,
     RecurrentParameters,
     Tape,
-    carve,
     check_sizes,
     concat_backward,
     concat_forward,
@@ -36,6 +35,7 @@ from shapely_nn.layers._recurrent_base import (
     run_backward,
     run_forward,
 )
+from shapely_nn.layers._workspace import carve
 
 In = TypeVar("In", bound=int)
 H = TypeVar("H", bound=int)

@@ -25,7 +25,6 @@ import numpy as np
 from shapely_nn._shape import ShapeError
 from shapely_nn._tensor import Tensor
 from shapely_nn.guards import require_divisible, require_positive
-from shapely_nn.layers._activations import wrap
 from shapely_nn.layers._attention import AttentionCache, blocked_mask, sdpa_backward, sdpa_forward
 from shapely_nn.layers._base import (
     Array,
@@ -37,6 +36,7 @@ from shapely_nn.layers._base import (
     uniform,
 )
 from shapely_nn.layers._linear import Linear, LinearGrads
+from shapely_nn.layers._workspace import Shape, carve_named, column_sums
 
 Embed = TypeVar("Embed", bound=int)
 Heads = TypeVar("Heads", bound=int)
@@ -67,16 +67,12 @@ class MultiHeadAttentionCache:
     input_shapes: tuple[tuple[int, ...], ...]
 
 
-def _split_heads(a: Array, heads: int) -> Array:
-    """``[N, T, E] -> [N, Heads, T, E / Heads]`` (a view)."""
-    n, t, e = a.shape
-    return a.reshape(n, t, heads, e // heads).swapaxes(1, 2)
-
-
-def _merge_heads(a: Array) -> Array:
-    """``[N, Heads, T, Dh] -> [N * T, Heads * Dh]`` (a copy, rows in token order)."""
-    n, h, t, d = a.shape
-    return a.swapaxes(1, 2).reshape(n * t, h * d)
+def _heads(rows: Array, n: int, t: int, heads: int, part: int, parts: int) -> Array:
+    """Column block ``part`` of ``parts`` of rows ``[n * t, parts * E]`` as per-head matrices
+    ``[n, heads, t, E / heads]``: a strided view, which BLAS reads and writes in place (row
+    stride ``parts * E``), so splitting and merging heads never copies."""
+    embed = rows.shape[1] // parts
+    return rows.reshape(n, t, parts, heads, embed // heads)[:, :, part].swapaxes(1, 2)
 
 
 @dataclass(frozen=True, init=False, eq=False)
@@ -205,57 +201,100 @@ class MultiHeadAttention(Layer, Generic[Embed, Heads]):
             )
         return "separate", (q, k, v)
 
-    # ---- projections -----------------------------------------------------------------------
-    def _rows(self, start: int, stop: int) -> Linear[Any, Any]:
+    # ---- work arrays ------------------------------------------------------------------------
+    def forward_work(self, mode: Mode, n: int, tq: int, tk: int) -> dict[str, Shape]:
+        """Shapes of the forward's work arrays (kept in the cache) for ``n`` sequences.
+
+        Self-attention projects into one ``[n * T, 3E]`` array; otherwise the queries go to
+        ``[n * Tq, E]`` and the keys and values side by side into ``[n * Tk, 2E]``.
+        """
         e = self.embed_dim
-        return Linear.from_arrays(
-            self.in_proj.weight[start * e : stop * e], self.in_proj.bias[start * e : stop * e]
+        proj = (
+            {"qkv": (n * tq, 3 * e)}
+            if mode == "self"
+            else {"q": (n * tq, e), "kv": (n * tk, 2 * e)}
+        )
+        return proj | {"weights": (n, self.num_heads, tq, tk), "merged": (n * tq, e)}
+
+    def backward_work(
+        self, mode: Mode, n: int, tq: int, tk: int
+    ) -> tuple[dict[str, Shape], dict[str, Shape]]:
+        """Shapes of the backward's temporaries, and of its results (grads, input grads)."""
+        e = self.embed_dim
+        temps = {"d_merged": (n * tq, e), "d_weights": (n, self.num_heads, tq, tk)}
+        if mode == "self":
+            temps["d_qkv"] = (n * tq, 3 * e)
+        else:
+            temps |= {"d_q": (n * tq, e), "d_kv": (n * tk, 2 * e)}
+        results = {"in_weight": (3 * e, e), "in_bias": (3 * e,), "out_weight": (e, e)}
+        results |= {"out_bias": (e,), "d_input0": (n * tq, e)}
+        results |= {
+            f"d_input{i}": (n * tk, e)
+            for i in range(1, {"self": 1, "shared_kv": 2, "separate": 3}[mode])
+        }
+        return temps, results
+
+    def _project(self, mode: Mode, flat: tuple[Array, ...], work: dict[str, Array]) -> None:
+        """The input projections into the work arrays (bias added in place)."""
+        e, w, b = self.embed_dim, self.in_proj.weight, self.in_proj.bias
+        if mode == "self":
+            np.matmul(flat[0], w.T, out=work["qkv"])
+            work["qkv"] += b
+            return
+        np.matmul(flat[0], w[:e].T, out=work["q"])
+        work["q"] += b[:e]
+        kv = work["kv"]
+        if mode == "shared_kv":
+            np.matmul(flat[1], w[e:].T, out=kv)
+        else:
+            np.matmul(flat[1], w[e : 2 * e].T, out=kv[:, :e])
+            np.matmul(flat[2], w[2 * e :].T, out=kv[:, e:])
+        kv += b[e:]
+
+    def _head_views(
+        self, mode: Mode, n: int, tq: int, tk: int, arrays: dict[str, Array], prefix: str = ""
+    ) -> tuple[Array, Array, Array]:
+        """Per-head views of queries, keys and values (or of their gradients, ``prefix="d_"``)."""
+        h = self.num_heads
+        if mode == "self":
+            qkv = arrays[prefix + "qkv"]
+            return (
+                _heads(qkv, n, tq, h, 0, 3),
+                _heads(qkv, n, tq, h, 1, 3),
+                _heads(qkv, n, tq, h, 2, 3),
+            )
+        kv = arrays[prefix + "kv"]
+        return (
+            _heads(arrays[prefix + "q"], n, tq, h, 0, 1),
+            _heads(kv, n, tk, h, 0, 2),
+            _heads(kv, n, tk, h, 1, 2),
         )
 
-    def _project(self, mode: Mode, flat: tuple[Array, ...]) -> tuple[Array, Array, Array]:
-        e = self.embed_dim
-        if mode == "self":
-            qkv = self.in_proj.forward(wrap(flat[0]))[0].numpy()
-            return qkv[:, :e], qkv[:, e : 2 * e], qkv[:, 2 * e :]
-        q = self._rows(0, 1).forward(wrap(flat[0]))[0].numpy()
-        if mode == "shared_kv":
-            kv = self._rows(1, 3).forward(wrap(flat[1]))[0].numpy()
-            return q, kv[:, :e], kv[:, e:]
-        k = self._rows(1, 2).forward(wrap(flat[1]))[0].numpy()
-        v = self._rows(2, 3).forward(wrap(flat[2]))[0].numpy()
-        return q, k, v
-
     def _project_backward(
-        self, mode: Mode, flat: tuple[Array, ...], dq: Array, dk: Array, dv: Array
-    ) -> tuple[LinearGrads, list[Array]]:
-        """Input-projection backward from per-head gradients ``[N, Heads, T, Dh]``."""
+        self, mode: Mode, flat: tuple[Array, ...], temps: dict[str, Array], res: dict[str, Array]
+    ) -> None:
+        """Input-projection backward from the projection gradients into the results."""
+        e, w = self.embed_dim, self.in_proj.weight
+        d_weight, d_bias = res["in_weight"], res["in_bias"]
         if mode == "self":
-            # merge the three head gradients straight into one [N * T, 3E] buffer (one copy)
-            n, heads, t, dh = dq.shape
-            stacked = np.empty((n, t, 3, heads, dh), dtype=dq.dtype)
-            for i, d in enumerate((dq, dk, dv)):
-                stacked[:, :, i] = d.swapaxes(1, 2)
-            grads, dx = self.in_proj.backward(flat[0], wrap(stacked.reshape(n * t, -1)))
-            return grads, [dx.numpy()]
-        dq, dk, dv = _merge_heads(dq), _merge_heads(dk), _merge_heads(dv)
-        parts: list[tuple[LinearGrads, Array]] = []
+            d_qkv = temps["d_qkv"]
+            np.matmul(d_qkv.T, flat[0], out=d_weight)
+            column_sums(d_qkv, d_bias)
+            np.matmul(d_qkv, w, out=res["d_input0"])
+            return
+        d_q, d_kv = temps["d_q"], temps["d_kv"]
+        np.matmul(d_q.T, flat[0], out=d_weight[:e])
+        column_sums(d_q, d_bias[:e])
+        column_sums(d_kv, d_bias[e:])
+        np.matmul(d_q, w[:e], out=res["d_input0"])
         if mode == "shared_kv":
-            pairs = [
-                (self._rows(0, 1), flat[0], dq),
-                (self._rows(1, 3), flat[1], np.concatenate([dk, dv], 1)),
-            ]
-        else:
-            pairs = [
-                (self._rows(0, 1), flat[0], dq),
-                (self._rows(1, 2), flat[1], dk),
-                (self._rows(2, 3), flat[2], dv),
-            ]
-        for layer, x, g in pairs:
-            grads, dx = layer.backward(x, wrap(g))
-            parts.append((grads, dx.numpy()))
-        weight = np.concatenate([p[0].weight for p in parts])
-        bias = np.concatenate([p[0].bias for p in parts])
-        return LinearGrads(weight=weight, bias=bias), [p[1] for p in parts]
+            np.matmul(d_kv.T, flat[1], out=d_weight[e:])
+            np.matmul(d_kv, w[e:], out=res["d_input1"])
+            return
+        np.matmul(d_kv[:, :e].T, flat[1], out=d_weight[e : 2 * e])
+        np.matmul(d_kv[:, e:].T, flat[2], out=d_weight[2 * e :])
+        np.matmul(d_kv[:, :e], w[e : 2 * e], out=res["d_input1"])
+        np.matmul(d_kv[:, e:], w[2 * e :], out=res["d_input2"])
 
     # ---- forward and backward ---------------------------------------------------------------
     def forward(
@@ -292,31 +331,45 @@ class MultiHeadAttention(Layer, Generic[Embed, Heads]):
         arrays: tuple[Array, ...],
         blocked: Array | None,
         rng: np.random.Generator | None = None,
+        *,
+        work: dict[str, Array] | None = None,
+        out: Array | None = None,
     ) -> tuple[Array, MultiHeadAttentionCache]:
-        """Forward on checked arrays (``mode`` says which of query/key/value were given)."""
+        """Forward on checked arrays (``mode`` says which of query/key/value were given).
+
+        ``work`` holds arrays of the shapes ``forward_work`` names (carved here when not given)
+        and ``out`` the output rows ``[N * Tq, E]``.
+        """
         batch_shape = arrays[0].shape[:-2]
         n = math.prod(batch_shape)
-        seqs = tuple(a.reshape(n, a.shape[-2], self.embed_dim) for a in arrays)
-        flat = tuple(s.reshape(-1, self.embed_dim) for s in seqs)
-        q, k, v = self._project(mode, flat)
-        tq, tk = seqs[0].shape[1], seqs[-1].shape[1]
-        heads = self.num_heads
+        e = self.embed_dim
+        tq, tk = arrays[0].shape[-2], arrays[-1].shape[-2]
+        flat = tuple(a.reshape(-1, e) for a in arrays)
+        if work is None:
+            work = carve_named(flat[0].dtype, self.forward_work(mode, n, tq, tk))
+        if out is None:  # its own array: a view would keep the whole work block alive
+            out = np.empty((n * tq, e), dtype=flat[0].dtype)
+        self._project(mode, flat, work)
         if blocked is not None:  # [*B | 1.., 1, Tq | 1, Tk] -> [N | 1, 1, Tq | 1, Tk]
             blocked = blocked.reshape(math.prod(blocked.shape[:-3]), *blocked.shape[-3:])
-        attended, attention = sdpa_forward(
-            _split_heads(q.reshape(n, tq, -1), heads),
-            _split_heads(k.reshape(n, tk, -1), heads),
-            _split_heads(v.reshape(n, tk, -1), heads),
+        q, k, v = self._head_views(mode, n, tq, tk, work)
+        merged = work["merged"]
+        _, attention = sdpa_forward(
+            q,
+            k,
+            v,
             blocked,
             dropout_p=self.dropout,
             rng=rng,
+            out=_heads(merged, n, tq, self.num_heads, 0, 1),
+            scores=work["weights"],
         )
-        merged = _merge_heads(attended)
-        y = self.out_proj.forward(wrap(merged))[0].numpy()
+        np.matmul(merged, self.out_proj.weight.T, out=out)
+        out += self.out_proj.bias
         cache = MultiHeadAttentionCache(
             mode, flat, attention, merged, batch_shape, tuple(a.shape for a in arrays)
         )
-        return y.reshape(*batch_shape, tq, self.embed_dim), cache
+        return out.reshape(*batch_shape, tq, e), cache
 
     def __call__(
         self,
@@ -357,25 +410,50 @@ class MultiHeadAttention(Layer, Generic[Embed, Heads]):
         return grads, padded[0], padded[1], padded[2]
 
     def backward_arrays(
-        self, cache: MultiHeadAttentionCache, g: Array
+        self,
+        cache: MultiHeadAttentionCache,
+        g: Array,
+        *,
+        temps: dict[str, Array] | None = None,
+        results: dict[str, Array] | None = None,
     ) -> tuple[MultiHeadAttentionGrads, list[Array]]:
-        """Reverse pass on arrays: grads and one input gradient per given argument."""
-        tq = cache.attention.query.shape[-2]
-        expected = (*cache.batch_shape, tq, self.embed_dim)
+        """Reverse pass on arrays: grads and one input gradient per given argument.
+
+        ``temps`` and ``results`` hold arrays of the shapes ``backward_work`` names (carved
+        here when not given; the results apart, so they do not keep the temporaries alive).
+        """
+        n, heads, tq, _ = cache.attention.query.shape
+        tk = cache.attention.key.shape[-2]
+        e = self.embed_dim
+        expected = (*cache.batch_shape, tq, e)
         if g.shape != expected:
             raise ShapeError(
                 f"{self._name()}.backward: grad_y has shape {list(g.shape)}, expected "
                 f"{list(expected)}"
             )
-        out_grads, d_merged = self.out_proj.backward(
-            cache.merged, wrap(g.reshape(-1, self.embed_dim))
+        temp_shapes, result_shapes = self.backward_work(cache.mode, n, tq, tk)
+        temps = temps or carve_named(g.dtype, temp_shapes)
+        results = results or carve_named(g.dtype, result_shapes)
+        g_rows = g.reshape(-1, e)
+        d_merged = temps["d_merged"]
+        np.matmul(g_rows.T, cache.merged, out=results["out_weight"])
+        column_sums(g_rows, results["out_bias"])
+        np.matmul(g_rows, self.out_proj.weight, out=d_merged)
+        sdpa_backward(
+            cache.attention,
+            _heads(d_merged, n, tq, heads, 0, 1),
+            out=self._head_views(cache.mode, n, tq, tk, temps, "d_"),
+            scratch=temps["d_weights"],
         )
-        n, heads, _, dh = cache.attention.query.shape
-        d_attended = d_merged.numpy().reshape(n, tq, heads, dh).swapaxes(1, 2)
-        dq, dk, dv = sdpa_backward(cache.attention, d_attended)
-        in_grads, d_inputs = self._project_backward(cache.mode, cache.inputs, dq, dk, dv)
-        shaped = [d.reshape(x) for d, x in zip(d_inputs, cache.input_shapes, strict=True)]
-        return MultiHeadAttentionGrads(in_proj=in_grads, out_proj=out_grads), shaped
+        self._project_backward(cache.mode, cache.inputs, temps, results)
+        grads = MultiHeadAttentionGrads(
+            in_proj=LinearGrads(weight=results["in_weight"], bias=results["in_bias"]),
+            out_proj=LinearGrads(weight=results["out_weight"], bias=results["out_bias"]),
+        )
+        shaped = [
+            results[f"d_input{i}"].reshape(shape) for i, shape in enumerate(cache.input_shapes)
+        ]
+        return grads, shaped
 
 
 def _check_dropout(p: float) -> float:

@@ -272,26 +272,3 @@ def concat_backward(
     grads, dx, d_state = run_backward(layer, cache, None, grad_final)
     parts = [dx.reshape(*cache.batch, layer.input_size), *(d.numpy() for d in d_state)]
     return grads, Tensor(np.concatenate(parts, axis=-1))
-
-
-def carve(dtype: Any, *shapes: tuple[int, ...]) -> list[Array]:
-    """Uninitialised arrays of these shapes, all views into one allocation.
-
-    Why: NumPy advises transparent huge pages for an allocation from 4 MiB on, so one large
-    block faults in a handful of 2 MiB pages, where a dozen separate medium arrays fault in
-    thousands of 4 KiB pages, fresh on every call once the C allocator has trimmed them. On
-    the benchmark machine those faults were a third of an LSTM's forward+backward time at
-    B32·T50·H128. Offsets are rounded to 64 bytes for the BLAS kernels.
-    """
-    align = max(1, 64 // np.dtype(dtype).itemsize)
-    sizes = [math.prod(s) for s in shapes]
-    starts = []
-    total = 0
-    for size in sizes:
-        starts.append(total)
-        total += -(-size // align) * align
-    block = np.empty(total, dtype=dtype)
-    return [
-        block[start : start + size].reshape(shape)
-        for start, size, shape in zip(starts, sizes, shapes, strict=True)
-    ]

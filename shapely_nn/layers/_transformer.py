@@ -8,10 +8,17 @@ Dropout (PyTorch's places: attention weights, the attention and feed-forward out
 feed-forward hidden layer) is applied only in training, ``forward(..., rng=generator)``; the
 plain call is deterministic and identical to PyTorch's ``eval()`` (the seeds' transformer does
 not model dropout).
+
+Speed: the encoder layer's forward takes all its work arrays (the ones its cache keeps) from one
+allocation and its backward its temporaries from another (``_workspace``); the sub-layers write
+into them with ``out=``, heads are strided views of the projection rows, and biases, residuals
+and the layer norms are applied in place. The decoder layer uses the same sub-layer kernels,
+each with its own allocation.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, TypeVarTuple
 
@@ -22,20 +29,34 @@ from shapely_nn._tensor import Tensor
 from shapely_nn.guards import require_positive
 from shapely_nn.layers._activations import (
     ActivationName,
-    activation_vjp,
-    apply_activation,
-    wrap,
 )
 from shapely_nn.layers._attention import blocked_mask
 from shapely_nn.layers._base import Array, GradRecord, Layer, Rng, as_generator
-from shapely_nn.layers._dropout import draw_keep_mask, dropout_masked
-from shapely_nn.layers._layernorm import LayerNorm, LayerNormCache, LayerNormGrads
+from shapely_nn.layers._feedforward import (
+    FeedForwardCache,
+    drop,
+    ff_backward,
+    ff_backward_work,
+    ff_forward,
+    ff_layers,
+    ff_work,
+    undrop,
+)
+from shapely_nn.layers._layernorm import (
+    LayerNorm,
+    LayerNormCache,
+    LayerNormGrads,
+    backward_rows,
+    normalize_rows,
+    scale_shift_rows,
+)
 from shapely_nn.layers._linear import Linear, LinearGrads
 from shapely_nn.layers._mha import (
     MultiHeadAttention,
     MultiHeadAttentionCache,
     MultiHeadAttentionGrads,
 )
+from shapely_nn.layers._workspace import carve_named, carve_phased
 
 Embed = TypeVar("Embed", bound=int)
 Heads = TypeVar("Heads", bound=int)
@@ -45,59 +66,7 @@ MemLen = TypeVar("MemLen", bound=int)
 Batch = TypeVarTuple("Batch")
 
 
-# ---- shared pieces: dropout on a residual branch, the feed-forward block, checks ------------
-
-
-def _drop(a: Array, p: float, rng: np.random.Generator | None) -> tuple[Array, Array | None]:
-    if rng is None or p == 0.0:
-        return a, None
-    keep = draw_keep_mask(rng, p, a.shape)
-    return dropout_masked(p, keep, a), keep
-
-
-def _undrop(g: Array, p: float, keep: Array | None) -> Array:
-    return g if keep is None else dropout_masked(p, keep, g)
-
-
-@dataclass(frozen=True)
-class FeedForwardCache:
-    """Inputs and masks of ``linear2(dropout(act(linear1(x))))`` on ``[N, Embed]`` rows."""
-
-    x: Array
-    pre: Array
-    act: Array
-    hidden: Array
-    keep: Array | None
-
-
-def _ff_forward(
-    linear1: Linear[Any, Any],
-    linear2: Linear[Any, Any],
-    activation: ActivationName,
-    p: float,
-    x: Array,
-    rng: np.random.Generator | None,
-) -> tuple[Array, FeedForwardCache]:
-    pre = linear1.forward(wrap(x))[0].numpy()
-    act = apply_activation(activation, pre)
-    hidden, keep = _drop(act, p, rng)
-    out = linear2.forward(wrap(hidden))[0].numpy()
-    return out, FeedForwardCache(x, pre, act, hidden, keep)
-
-
-def _ff_backward(
-    linear1: Linear[Any, Any],
-    linear2: Linear[Any, Any],
-    activation: ActivationName,
-    p: float,
-    cache: FeedForwardCache,
-    g: Array,
-) -> tuple[LinearGrads, LinearGrads, Array]:
-    grads2, d_hidden = linear2.backward(cache.hidden, wrap(g))
-    d_act = _undrop(d_hidden.numpy(), p, cache.keep)
-    d_pre = activation_vjp(activation, cache.pre, cache.act, d_act)
-    grads1, dx = linear1.backward(cache.x, wrap(d_pre))
-    return grads1, grads2, dx.numpy()
+# ---- checks and construction shared by both layers ----------------------------------------
 
 
 def _check_sequence(
@@ -117,14 +86,6 @@ def _check_sequence(
 
 def _mask_array(mask: Tensor[*tuple[Any, ...]] | None) -> Array | None:
     return None if mask is None else mask.numpy()
-
-
-def _ff_layers(
-    embed_dim: int, ff_dim: int, gen: np.random.Generator, dtype: Any
-) -> tuple[Linear[Any, Any], Linear[Any, Any]]:
-    return Linear(embed_dim, ff_dim, rng=gen, dtype=dtype), Linear(
-        ff_dim, embed_dim, rng=gen, dtype=dtype
-    )
 
 
 def _check_config(
@@ -195,7 +156,7 @@ class TransformerEncoderLayer(Layer, Generic[Embed, Heads, FF]):
         _check_config(embed_dim, num_heads, ff_dim, dropout, activation)
         gen = as_generator(rng)
         attn = MultiHeadAttention(embed_dim, num_heads, dropout=dropout, rng=gen, dtype=dtype)
-        linear1, linear2 = _ff_layers(embed_dim, ff_dim, gen, dtype)
+        linear1, linear2 = ff_layers(embed_dim, ff_dim, gen, dtype)
         object.__setattr__(self, "self_attn", attn)
         object.__setattr__(self, "linear1", linear1)
         object.__setattr__(self, "linear2", linear2)
@@ -243,18 +204,48 @@ class TransformerEncoderLayer(Layer, Generic[Embed, Heads, FF]):
             attn_mask=_mask_array(attn_mask),
             where=self._name(),
         )
-        p = self.dropout
-        attended, attn_cache = self.self_attn.forward_arrays("self", (a,), blocked, rng)
-        rows = a.reshape(-1, self.embed_dim)
-        attended_rows, keep1 = _drop(attended.reshape(rows.shape), p, rng)
-        h1, norm1_cache = self.norm1.forward_array(rows + attended_rows)
-        ff_out, ff_cache = _ff_forward(self.linear1, self.linear2, self.activation, p, h1, rng)
-        ff_out, keep2 = _drop(ff_out, p, rng)
-        y, norm2_cache = self.norm2.forward_array(h1 + ff_out)
-        cache = TransformerEncoderLayerCache(
-            a.shape, attn_cache, keep1, norm1_cache, ff_cache, keep2, norm2_cache
-        )
+        y, cache = self._forward_rows(a, blocked, rng)
         return Tensor(y.reshape(a.shape)), cache
+
+    def _forward_rows(
+        self, a: Array, blocked: Array | None, rng: np.random.Generator | None
+    ) -> tuple[Array, TransformerEncoderLayerCache]:
+        """Forward on a checked ``[*B, T, E]`` array; every work array from one allocation."""
+        p, e, ff = self.dropout, self.embed_dim, self.ff_dim
+        n, t = math.prod(a.shape[:-2]), a.shape[-2]
+        rows = n * t
+        shapes = self.self_attn.forward_work("self", n, t, t) | ff_work(rows, ff)
+        shapes |= {"sum1": (rows, e), "h1": (rows, e), "inv1": (rows,)}
+        shapes |= {"sum2": (rows, e), "inv2": (rows,)}
+        work = carve_named(a.dtype, shapes)
+        sum1, h1, sum2 = work["sum1"], work["h1"], work["sum2"]
+        _, attn_cache = self.self_attn.forward_arrays(
+            "self", (a,), blocked, rng, work=work, out=sum1
+        )
+        sum1, keep1 = drop(sum1, p, rng)
+        sum1 += a.reshape(rows, e)
+        # post-norm: normalise the residual sum in place (only the normalised rows are kept)
+        normalize_rows(sum1, self.norm1.eps, sum1, work["inv1"])
+        scale_shift_rows(sum1, self.norm1.weight, self.norm1.bias, h1)
+        _, ff_cache = ff_forward(
+            self.linear1, self.linear2, self.activation, p, h1, rng, work=work, out=sum2
+        )
+        sum2, keep2 = drop(sum2, p, rng)
+        sum2 += h1
+        normalize_rows(sum2, self.norm2.eps, sum2, work["inv2"])
+        # the output gets its own array: a view would keep the whole work block alive
+        y = np.empty_like(sum2)
+        scale_shift_rows(sum2, self.norm2.weight, self.norm2.bias, y)
+        cache = TransformerEncoderLayerCache(
+            a.shape,
+            attn_cache,
+            keep1,
+            LayerNormCache(sum1, work["inv1"]),
+            ff_cache,
+            keep2,
+            LayerNormCache(sum2, work["inv2"]),
+        )
+        return y, cache
 
     def __call__(
         self,
@@ -280,19 +271,71 @@ class TransformerEncoderLayer(Layer, Generic[Embed, Heads, FF]):
                 f"{self._name()}.backward: grad_y has shape {list(g.shape)}, expected "
                 f"{list(cache.shape)}"
             )
-        p = self.dropout
-        norm2_grads, d_h2 = self.norm2.backward_array(cache.norm2, g.reshape(-1, self.embed_dim))
-        d_ff = _undrop(d_h2, p, cache.keep2)
-        lin1, lin2, d_h1 = _ff_backward(
-            self.linear1, self.linear2, self.activation, p, cache.ff, d_ff
+        grads, grad_x = self._backward_rows(cache, g.reshape(-1, self.embed_dim))
+        return grads, Tensor(grad_x.reshape(cache.shape))
+
+    def _backward_rows(
+        self, cache: TransformerEncoderLayerCache, g: Array
+    ) -> tuple[TransformerEncoderLayerGrads, Array]:
+        """Reverse pass on ``[N, E]`` rows: temporaries from one allocation, results another."""
+        p, e, ff = self.dropout, self.embed_dim, self.ff_dim
+        rows = g.shape[0]
+        n, _, t, _ = cache.attn.attention.query.shape
+        attn_temps, attn_results = self.self_attn.backward_work("self", n, t, t)
+        ff_temps, ff_masks, ff_results = ff_backward_work(rows, e, ff, self.activation)
+        # the feed-forward temporaries are dead before the attention's are first written
+        common = {"d_x": ff_temps.pop("d_x"), "d_merged": attn_temps.pop("d_merged")}
+        ff_phase = (ff_temps | {"d_sum2": (rows, e)}, ff_masks)
+        temps = carve_phased(g.dtype, common, [ff_phase, (attn_temps, {})])
+        norm_shapes = {f"{name}_{part}": (e,) for name in ("norm1", "norm2") for part in "wb"}
+        results = carve_named(g.dtype, attn_results | ff_results | norm_shapes)
+        # the layer norms' scratch rows: the attention's d_merged, free until its backward
+        d_sum2, scratch = temps["d_sum2"], temps["d_merged"]
+        norm2 = cache.norm2
+        backward_rows(
+            g,
+            norm2.normalized,
+            norm2.inv_std,
+            self.norm2.weight,
+            d_weight=results["norm2_w"],
+            d_bias=results["norm2_b"],
+            out=d_sum2,
+            scratch=scratch,
         )
-        d_h1 += d_h2
-        norm1_grads, d_sum1 = self.norm1.backward_array(cache.norm1, d_h1)
-        d_attended = _undrop(d_sum1, p, cache.keep1).reshape(cache.shape)
-        attn_grads, (d_x_attn,) = self.self_attn.backward_arrays(cache.attn, d_attended)
-        grad_x = d_sum1.reshape(cache.shape) + d_x_attn
-        grads = TransformerEncoderLayerGrads(attn_grads, lin1, lin2, norm1_grads, norm2_grads)
-        return grads, Tensor(grad_x)
+        d_ff = undrop(d_sum2, p, cache.keep2)
+        lin1, lin2, d_h1 = ff_backward(
+            self.linear1,
+            self.linear2,
+            self.activation,
+            p,
+            cache.ff,
+            d_ff,
+            temps=temps,
+            results=results,
+        )
+        d_h1 += d_sum2
+        norm1 = cache.norm1
+        backward_rows(
+            d_h1,
+            norm1.normalized,
+            norm1.inv_std,
+            self.norm1.weight,
+            d_weight=results["norm1_w"],
+            d_bias=results["norm1_b"],
+            out=d_h1,
+            scratch=scratch,
+        )
+        d_attended = undrop(d_h1, p, cache.keep1).reshape(cache.shape)
+        attn_grads, (grad_x,) = self.self_attn.backward_arrays(
+            cache.attn, d_attended, temps=temps, results=results
+        )
+        grad_x += d_h1.reshape(grad_x.shape)
+        norm_grads = [
+            LayerNormGrads(weight=results[f"{name}_w"], bias=results[f"{name}_b"])
+            for name in ("norm1", "norm2")
+        ]
+        grads = TransformerEncoderLayerGrads(attn_grads, lin1, lin2, *norm_grads)
+        return grads, grad_x
 
 
 # ---- decoder layer --------------------------------------------------------------------------
@@ -361,7 +404,7 @@ class TransformerDecoderLayer(Layer, Generic[Embed, Heads, FF]):
         gen = as_generator(rng)
         self_attn = MultiHeadAttention(embed_dim, num_heads, dropout=dropout, rng=gen, dtype=dtype)
         cross = MultiHeadAttention(embed_dim, num_heads, dropout=dropout, rng=gen, dtype=dtype)
-        linear1, linear2 = _ff_layers(embed_dim, ff_dim, gen, dtype)
+        linear1, linear2 = ff_layers(embed_dim, ff_dim, gen, dtype)
         object.__setattr__(self, "self_attn", self_attn)
         object.__setattr__(self, "multihead_attn", cross)
         object.__setattr__(self, "linear1", linear1)
@@ -431,15 +474,15 @@ class TransformerDecoderLayer(Layer, Generic[Embed, Heads, FF]):
         p, e = self.dropout, self.embed_dim
         rows = a.reshape(-1, e)
         attended, self_cache = self.self_attn.forward_arrays("self", (a,), self_blocked, rng)
-        attended_rows, keep1 = _drop(attended.reshape(rows.shape), p, rng)
+        attended_rows, keep1 = drop(attended.reshape(rows.shape), p, rng)
         h1, norm1_cache = self.norm1.forward_array(rows + attended_rows)
         crossed, cross_cache = self.multihead_attn.forward_arrays(
             "shared_kv", (h1.reshape(a.shape), m), cross_blocked, rng
         )
-        crossed_rows, keep2 = _drop(crossed.reshape(rows.shape), p, rng)
+        crossed_rows, keep2 = drop(crossed.reshape(rows.shape), p, rng)
         h2, norm2_cache = self.norm2.forward_array(h1 + crossed_rows)
-        ff_out, ff_cache = _ff_forward(self.linear1, self.linear2, self.activation, p, h2, rng)
-        ff_out, keep3 = _drop(ff_out, p, rng)
+        ff_out, ff_cache = ff_forward(self.linear1, self.linear2, self.activation, p, h2, rng)
+        ff_out, keep3 = drop(ff_out, p, rng)
         y, norm3_cache = self.norm3.forward_array(h2 + ff_out)
         cache = TransformerDecoderLayerCache(
             a.shape,
@@ -494,19 +537,19 @@ class TransformerDecoderLayer(Layer, Generic[Embed, Heads, FF]):
             )
         p, e = self.dropout, self.embed_dim
         norm3_grads, d_h3 = self.norm3.backward_array(cache.norm3, g.reshape(-1, e))
-        d_ff = _undrop(d_h3, p, cache.keep3)
-        lin1, lin2, d_h2 = _ff_backward(
+        d_ff = undrop(d_h3, p, cache.keep3)
+        lin1, lin2, d_h2 = ff_backward(
             self.linear1, self.linear2, self.activation, p, cache.ff, d_ff
         )
         d_h2 += d_h3
         norm2_grads, d_sum2 = self.norm2.backward_array(cache.norm2, d_h2)
-        d_crossed = _undrop(d_sum2, p, cache.keep2).reshape(cache.shape)
+        d_crossed = undrop(d_sum2, p, cache.keep2).reshape(cache.shape)
         cross_grads, (d_h1_cross, d_memory) = self.multihead_attn.backward_arrays(
             cache.cross_attn, d_crossed
         )
         d_h1 = d_sum2 + d_h1_cross.reshape(-1, e)
         norm1_grads, d_sum1 = self.norm1.backward_array(cache.norm1, d_h1)
-        d_attended = _undrop(d_sum1, p, cache.keep1).reshape(cache.shape)
+        d_attended = undrop(d_sum1, p, cache.keep1).reshape(cache.shape)
         self_grads, (d_x_attn,) = self.self_attn.backward_arrays(cache.self_attn, d_attended)
         grad_tgt = d_sum1.reshape(cache.shape) + d_x_attn
         grads = TransformerDecoderLayerGrads(
