@@ -237,7 +237,8 @@ def _require_float(op: str, t: AnyTensor) -> None:
 
 
 def tensor(data: Any, dtype: npt.DTypeLike | None = None) -> AnyTensor:
-    """A new tensor (a copy of ``data``): floats default to float32, integers to int64."""
+    """A new tensor (a copy of ``data``): Python floats give float32 (a float64 array stays
+    float64, as in PyTorch), integers int64, bools bool."""
     array = np.array(data.numpy() if isinstance(data, Tensor) else data, copy=True)
     if dtype is not None:
         return Tensor(array.astype(_checked_dtype(dtype)))
