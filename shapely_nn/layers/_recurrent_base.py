@@ -15,12 +15,13 @@ from __future__ import annotations
 import math
 from abc import abstractmethod
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar, TypeVarTuple, cast
 
 import numpy as np
 
 from shapely_nn._shape import Shape, ShapeError
 from shapely_nn._tensor import Tensor
+from shapely_nn._typelevel import Add
 from shapely_nn.guards import require_positive
 from shapely_nn.layers._base import Array, GradRecord, Layer, as_generator, uniform
 
@@ -272,3 +273,54 @@ def concat_backward(
     grads, dx, d_state = run_backward(layer, cache, None, grad_final)
     parts = [dx.reshape(*cache.batch, layer.input_size), *(d.numpy() for d in d_state)]
     return grads, Tensor(np.concatenate(parts, axis=-1))
+
+
+In = TypeVar("In", bound=int)
+H = TypeVar("H", bound=int)
+G = TypeVar("G", bound=GradRecord)
+Batch = TypeVarTuple("Batch")
+
+
+class HiddenStateCell(Generic[In, H, G]):
+    """What ``RNNCell`` and ``GRUCell`` share: one state ``h``; ``G`` is the grad record."""
+
+    def __call__(
+        self, x: Tensor[*Batch, In], h: Tensor[*Batch, H] | None = None
+    ) -> Tensor[*Batch, H]:
+        """One step, ``[*B, In], [*B, H] -> [*B, H]``."""
+        return self.forward(x, h)[0]
+
+    def forward(
+        self, x: Tensor[*Batch, In], h: Tensor[*Batch, H] | None = None
+    ) -> tuple[Tensor[*Batch, H], RecurrentCache]:
+        """One step that also returns its cache, ``[*B, In], [*B, H] -> [*B, H]``."""
+        layer = cast(RecurrentParameters, self)
+        a, batch = layer._check_step(x, layer.input_size, "In")
+        _, cache = run_forward(layer, a[None], batch, None if h is None else (h,))
+        return cache.final_state[0], cache
+
+    def backward(
+        self, cache: RecurrentCache, grad_h: Tensor[*Batch, H]
+    ) -> tuple[G, Tensor[*Batch, In], Tensor[*Batch, H]]:
+        """Reverse step: grads, ``dL/dx`` ``[*B, In]`` and ``dL/dh`` ``[*B, H]``."""
+        layer = cast(RecurrentParameters, self)
+        grads, dx, (dh,) = run_backward(layer, cache, None, (grad_h,))
+        return cast(G, grads), Tensor(dx.reshape(*cache.batch, -1)), dh
+
+    # ---- the seed's cell module spec: [x; h] -> h' -----------------------------------------
+    def call_concat(self, xh: Tensor[*Batch, Add[In, H]]) -> Tensor[*Batch, H]:
+        """The seed's cell module spec on ``[x; h]``: ``[*B, In + H] -> [*B, H]``."""
+        return self.forward_concat(xh)[0]
+
+    def forward_concat(
+        self, xh: Tensor[*Batch, Add[In, H]]
+    ) -> tuple[Tensor[*Batch, H], RecurrentCache]:
+        """``call_concat`` that also returns its cache, ``[*B, In + H] -> [*B, H]``."""
+        return concat_forward(cast(RecurrentParameters, self), xh, "In + H")
+
+    def backward_concat(
+        self, cache: RecurrentCache, grad_y: Tensor[*Batch, H]
+    ) -> tuple[G, Tensor[*Batch, Add[In, H]]]:
+        """Reverse of ``forward_concat``: grads and ``dL/d[x; h]`` ``[*B, In + H]``."""
+        grads, dv = concat_backward(cast(RecurrentParameters, self), cache, grad_y)
+        return cast(G, grads), dv

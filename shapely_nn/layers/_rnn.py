@@ -12,23 +12,17 @@ The kernel (``rnn_run``/``rnn_reverse``) is shared with ``shapely_nn.modules.RNN
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar, TypeVarTuple, cast
+from typing import Any, ClassVar, Generic, TypeVar, TypeVarTuple
 
 import numpy as np
 
-from shapely_nn._tensor import Tensor
-from shapely_nn._typelevel import Add
 from shapely_nn.layers._base import Array, GradRecord, Rng, require_float_dtype
 from shapely_nn.layers._recurrent_base import (
-    RecurrentCache,
+    HiddenStateCell,
     RecurrentParameters,
     Tape,
     check_sizes,
-    concat_backward,
-    concat_forward,
     init_gates,
-    run_backward,
-    run_forward,
 )
 
 In = TypeVar("In", bound=int)
@@ -124,7 +118,7 @@ def rnn_reverse(
     return dw, flat.sum(axis=0), dx, dh
 
 
-class RNNCell(RNNParameters, Generic[In, H]):
+class RNNCell(HiddenStateCell[In, H, RNNGrads], RNNParameters, Generic[In, H]):
     """One tanh RNN step: ``[*B, In]`` and ``h`` ``[*B, H]`` -> ``[*B, H]`` (``nn.RNNCell``).
 
     The zero state is used when ``h`` is ``None``.
@@ -134,43 +128,4 @@ class RNNCell(RNNParameters, Generic[In, H]):
         self, input_size: In, hidden_size: H, *, rng: Rng, dtype: Any = np.float32
     ) -> None:
         """Fresh parameters ``U(-1/sqrt(H), 1/sqrt(H))`` from ``rng`` (PyTorch's init)."""
-        super().__init__(input_size, hidden_size, rng=rng, dtype=dtype)
-
-    def __call__(
-        self, x: Tensor[*Batch, In], h: Tensor[*Batch, H] | None = None
-    ) -> Tensor[*Batch, H]:
-        """One step, ``[*B, In], [*B, H] -> [*B, H]``."""
-        return self.forward(x, h)[0]
-
-    def forward(
-        self, x: Tensor[*Batch, In], h: Tensor[*Batch, H] | None = None
-    ) -> tuple[Tensor[*Batch, H], RecurrentCache]:
-        """One step that also returns its cache, ``[*B, In], [*B, H] -> [*B, H]``."""
-        a, batch = self._check_step(x, self.input_size, "In")
-        _, cache = run_forward(self, a[None], batch, None if h is None else (h,))
-        return cache.final_state[0], cache
-
-    def backward(
-        self, cache: RecurrentCache, grad_h: Tensor[*Batch, H]
-    ) -> tuple[RNNGrads, Tensor[*Batch, In], Tensor[*Batch, H]]:
-        """Reverse step: grads, ``dL/dx`` ``[*B, In]`` and ``dL/dh`` ``[*B, H]``."""
-        grads, dx, (dh,) = run_backward(self, cache, None, (grad_h,))
-        return cast(RNNGrads, grads), Tensor(dx.reshape(*cache.batch, -1)), dh
-
-    # ---- the seed's cell module spec: [x; h] -> h' -----------------------------------------
-    def call_concat(self, xh: Tensor[*Batch, Add[In, H]]) -> Tensor[*Batch, H]:
-        """The seed's ``RNNCellModuleSpec``: ``[*B, In + H] -> [*B, H]``."""
-        return self.forward_concat(xh)[0]
-
-    def forward_concat(
-        self, xh: Tensor[*Batch, Add[In, H]]
-    ) -> tuple[Tensor[*Batch, H], RecurrentCache]:
-        """``call_concat`` that also returns its cache, ``[*B, In + H] -> [*B, H]``."""
-        return concat_forward(self, xh, "In + H")
-
-    def backward_concat(
-        self, cache: RecurrentCache, grad_y: Tensor[*Batch, H]
-    ) -> tuple[RNNGrads, Tensor[*Batch, Add[In, H]]]:
-        """Reverse of ``forward_concat``: grads and ``dL/d[x; h]`` ``[*B, In + H]``."""
-        grads, dv = concat_backward(self, cache, grad_y)
-        return cast(RNNGrads, grads), dv
+        RNNParameters.__init__(self, input_size, hidden_size, rng=rng, dtype=dtype)
