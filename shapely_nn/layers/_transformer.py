@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, TypeVarTuple
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, TypeVarTuple
 
 import numpy as np
 
@@ -125,8 +125,34 @@ class TransformerEncoderLayerCache:
     norm2: LayerNormCache
 
 
+class _Sizes:
+    """The sizes both transformer layers read off their parts, and the name in messages."""
+
+    if TYPE_CHECKING:
+        self_attn: MultiHeadAttention[Any, Any]
+        linear1: Linear[Any, Any]
+
+    @property
+    def embed_dim(self) -> int:
+        """``Embed``."""
+        return self.self_attn.embed_dim
+
+    @property
+    def num_heads(self) -> int:
+        """``Heads``."""
+        return self.self_attn.num_heads
+
+    @property
+    def ff_dim(self) -> int:
+        """``FF``."""
+        return self.linear1.out_features
+
+    def _name(self) -> str:
+        return f"{type(self).__name__}[{self.embed_dim}, {self.num_heads}, {self.ff_dim}]"
+
+
 @dataclass(frozen=True, init=False, eq=False)
-class TransformerEncoderLayer(Layer, Generic[Embed, Heads, FF]):
+class TransformerEncoderLayer(_Sizes, Layer, Generic[Embed, Heads, FF]):
     """Post-norm encoder layer (``nn.TransformerEncoderLayer(norm_first=False, batch_first=True)``).
 
     Shape rule: ``[*B, SeqLen, Embed] -> [*B, SeqLen, Embed]``; ``SeqLen > 0``, ``Embed > 0``,
@@ -164,24 +190,6 @@ class TransformerEncoderLayer(Layer, Generic[Embed, Heads, FF]):
         object.__setattr__(self, "norm2", LayerNorm(embed_dim, eps=layer_norm_eps, dtype=dtype))
         object.__setattr__(self, "activation", activation)
         object.__setattr__(self, "dropout", float(dropout))
-
-    @property
-    def embed_dim(self) -> int:
-        """``Embed``."""
-        return self.self_attn.embed_dim
-
-    @property
-    def num_heads(self) -> int:
-        """``Heads``."""
-        return self.self_attn.num_heads
-
-    @property
-    def ff_dim(self) -> int:
-        """``FF``."""
-        return self.linear1.out_features
-
-    def _name(self) -> str:
-        return f"TransformerEncoderLayer[{self.embed_dim}, {self.num_heads}, {self.ff_dim}]"
 
     def forward(
         self,
@@ -371,7 +379,7 @@ class TransformerDecoderLayerCache:
 
 
 @dataclass(frozen=True, init=False, eq=False)
-class TransformerDecoderLayer(Layer, Generic[Embed, Heads, FF]):
+class TransformerDecoderLayer(_Sizes, Layer, Generic[Embed, Heads, FF]):
     """Post-norm decoder layer (``nn.TransformerDecoderLayer(norm_first=False, batch_first=True)``).
 
     Shape rule: ``[*B, SeqLen, Embed], [*B, MemLen, Embed] -> [*B, SeqLen, Embed]``
@@ -413,24 +421,6 @@ class TransformerDecoderLayer(Layer, Generic[Embed, Heads, FF]):
             object.__setattr__(self, name, LayerNorm(embed_dim, eps=layer_norm_eps, dtype=dtype))
         object.__setattr__(self, "activation", activation)
         object.__setattr__(self, "dropout", float(dropout))
-
-    @property
-    def embed_dim(self) -> int:
-        """``Embed``."""
-        return self.self_attn.embed_dim
-
-    @property
-    def num_heads(self) -> int:
-        """``Heads``."""
-        return self.self_attn.num_heads
-
-    @property
-    def ff_dim(self) -> int:
-        """``FF``."""
-        return self.linear1.out_features
-
-    def _name(self) -> str:
-        return f"TransformerDecoderLayer[{self.embed_dim}, {self.num_heads}, {self.ff_dim}]"
 
     def forward(
         self,
