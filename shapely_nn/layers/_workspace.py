@@ -12,6 +12,9 @@ more than a quarter of a transformer encoder layer's at B32·T50·E128.
 from __future__ import annotations
 
 import math
+import os
+import sys
+import threading
 from typing import Any
 
 import numpy as np
@@ -36,9 +39,75 @@ def _block(size: int, dtype: np.dtype[Any]) -> Array:
     if nbytes < 2 * _HUGE_PAGE:
         return np.empty(size, dtype=dtype)
     used = -(-nbytes // _HUGE_PAGE) * _HUGE_PAGE
-    raw = np.empty(used + _HUGE_PAGE, dtype=np.uint8)
+    raw = _reuse(used) if _POOL_BYTES > 0 else None
+    if raw is None:
+        raw = np.empty(used + _HUGE_PAGE, dtype=np.uint8)
+        if _POOL_BYTES > 0:
+            _keep(raw)
     skip = -raw.ctypes.data % _HUGE_PAGE
     return raw[skip : skip + nbytes].view(dtype)
+
+
+# ---- reuse of large blocks ------------------------------------------------------------------
+#
+# Why: a block this large is its own ``mmap``, so every call used to fault all its pages in
+# afresh. With huge pages on ``madvise``, such a fault compacts memory in the faulting thread
+# whenever other code (here, torch between our calls) has left physical memory fragmented: in
+# the recurrent benchmark the LSTM's fwd+bwd (~240 MB of work memory at B64·T100·I256·H512)
+# then spent a median ~300 ms per call in the kernel, against ~680 ms of arithmetic. A block
+# whose views are all gone is handed out again instead, its pages already backed.
+#
+# A block is free when only the pool refers to it: every view carved from it holds it as its
+# ``base``, so a tape or a result that still uses the memory keeps it out of reuse.
+
+# Free blocks kept beyond this many bytes in all are released; SHAPELY_NN_WORKSPACE_MB=0
+# turns the reuse off (every call then allocates afresh, as NumPy does).
+_POOL_BYTES = int(float(os.environ.get("SHAPELY_NN_WORKSPACE_MB", "512")) * (1 << 20))
+_pool: list[Array] = []  # raw uint8 blocks, least recently handed out first
+_pool_lock = threading.Lock()
+
+
+def _refs(k: int) -> int:
+    return sys.getrefcount(_pool[k])
+
+
+# References to a pooled block nobody else holds, as ``_refs`` counts them (measured rather
+# than assumed: what ``getrefcount`` sees of its argument differs between interpreters).
+_pool.append(np.empty(1, dtype=np.uint8))
+_FREE_REFS = _refs(0)
+_pool.clear()
+
+
+def _reuse(used: int) -> Array | None:
+    """A free pooled block that holds ``used`` aligned bytes without wasting over half."""
+    with _pool_lock:
+        best, best_room = -1, 0
+        for k in range(len(_pool)):
+            room = _pool[k].size - _HUGE_PAGE
+            if (
+                used <= room <= 2 * used
+                and (best < 0 or room < best_room)
+                and _refs(k) <= _FREE_REFS
+            ):
+                best, best_room = k, room
+        if best < 0:
+            return None
+        raw = _pool.pop(best)
+        _pool.append(raw)  # most recently handed out last
+        return raw
+
+
+def _keep(raw: Array) -> None:
+    """Pool a fresh block; release the least recently used free ones beyond the budget."""
+    with _pool_lock:
+        _pool.append(raw)
+        total = sum(b.size for b in _pool)
+        k = 0
+        while total > _POOL_BYTES and k < len(_pool) - 1:
+            if _refs(k) <= _FREE_REFS:
+                total -= _pool.pop(k).size
+            else:
+                k += 1
 
 
 def carve(dtype: Any, *shapes: Shape) -> list[Array]:
