@@ -45,5 +45,8 @@ def test_demo_shows_a_runtime_shape_bug() -> None:
     )
     assert 'ShapeError: cell_input(): argument "h" has shape [2, 5]' in out.stdout
     assert "GuardError: embed_dim % heads == 0 does not hold" in out.stdout
+    assert "example model files: clean" in out.stdout
+    bugs = len(list((ROOT / "examples" / "bugs").glob("*.py")))
+    assert f"mypy + plugin caught {bugs} shape bugs in examples/bugs" in out.stdout
     line = next(ln for ln in out.stdout.splitlines() if ln.startswith("greedy token accuracy"))
     assert float(line.rsplit(" ", 1)[1].rstrip("%")) >= 95.0
