@@ -23,13 +23,11 @@ from typing import Any, ClassVar, Generic, TypeVar, TypeVarTuple
 
 import numpy as np
 
-from shapely_nn.layers._base import Array, GradRecord, Rng, require_float_dtype
+from shapely_nn.layers._base import Array, GradRecord, Rng
 from shapely_nn.layers._recurrent_base import (
     HiddenStateCell,
     RecurrentParameters,
     Tape,
-    check_sizes,
-    init_gates,
 )
 from shapely_nn.layers._workspace import carve
 
@@ -67,26 +65,9 @@ class GRUParameters(RecurrentParameters):
     candidate_hidden_bias: Array
 
     kind: ClassVar[str] = "GRU"
+    weight_names: ClassVar[tuple[str, ...]] = _WEIGHTS
+    bias_names: ClassVar[tuple[str, ...]] = _BIASES
     num_states: ClassVar[int] = 1
-
-    def __init__(
-        self, input_size: int, hidden_size: int, *, rng: Rng, dtype: Any = np.float32
-    ) -> None:
-        check_sizes(type(self).__name__, input_size, hidden_size)
-        dt = require_float_dtype(dtype)
-        arrays = init_gates(_WEIGHTS, _BIASES, input_size, hidden_size, rng, dt)
-        for name, value in arrays.items():
-            object.__setattr__(self, name, value)
-
-    @property
-    def input_size(self) -> int:
-        """Input size ``In``."""
-        return int(self.reset_weights.shape[1] - self.reset_weights.shape[0])
-
-    @property
-    def hidden_size(self) -> int:
-        """Hidden size ``H``."""
-        return int(self.reset_weights.shape[0])
 
     def _run(self, x: Array, initial: tuple[Array, ...]) -> Tape:
         w = np.concatenate([self.reset_weights, self.update_weights, self.candidate_weights])

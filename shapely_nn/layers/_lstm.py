@@ -23,15 +23,13 @@ import numpy as np
 
 from shapely_nn._tensor import Tensor
 from shapely_nn._typelevel import Add
-from shapely_nn.layers._base import Array, GradRecord, Rng, require_float_dtype
+from shapely_nn.layers._base import Array, GradRecord, Rng
 from shapely_nn.layers._recurrent_base import (
     RecurrentCache,
     RecurrentParameters,
     Tape,
-    check_sizes,
     concat_backward,
     concat_forward,
-    init_gates,
     run_backward,
     run_forward,
 )
@@ -80,26 +78,9 @@ class LSTMParameters(RecurrentParameters):
     output_bias: Array
 
     kind: ClassVar[str] = "LSTM"
+    weight_names: ClassVar[tuple[str, ...]] = _WEIGHTS
+    bias_names: ClassVar[tuple[str, ...]] = _BIASES
     num_states: ClassVar[int] = 2
-
-    def __init__(
-        self, input_size: int, hidden_size: int, *, rng: Rng, dtype: Any = np.float32
-    ) -> None:
-        check_sizes(type(self).__name__, input_size, hidden_size)
-        dt = require_float_dtype(dtype)
-        arrays = init_gates(_WEIGHTS, _BIASES, input_size, hidden_size, rng, dt)
-        for name, value in arrays.items():
-            object.__setattr__(self, name, value)
-
-    @property
-    def input_size(self) -> int:
-        """Input size ``In``."""
-        return int(self.forget_weights.shape[1] - self.forget_weights.shape[0])
-
-    @property
-    def hidden_size(self) -> int:
-        """Hidden size ``H``."""
-        return int(self.forget_weights.shape[0])
 
     def _packed(self) -> tuple[Array, Array]:
         """Weights ``[4H, In + H]`` and bias ``[4H]`` in kernel order (o, i, f, g)."""

@@ -23,7 +23,15 @@ from shapely_nn._shape import Shape, ShapeError
 from shapely_nn._tensor import Tensor
 from shapely_nn._typelevel import Add
 from shapely_nn.guards import require_positive
-from shapely_nn.layers._base import Array, GradRecord, Layer, as_generator, uniform
+from shapely_nn.layers._base import (
+    Array,
+    GradRecord,
+    Layer,
+    Rng,
+    as_generator,
+    require_float_dtype,
+    uniform,
+)
 
 AnyTensor = Tensor[*tuple[Any, ...]]
 
@@ -77,16 +85,30 @@ class RecurrentParameters(Layer):
 
     kind: ClassVar[str]
     num_states: ClassVar[int]
+    # Gate parameter names, weights first: each weight is ``[H, In + H]`` on ``[x; h]``.
+    weight_names: ClassVar[tuple[str, ...]]
+    bias_names: ClassVar[tuple[str, ...]]
+
+    def __init__(
+        self, input_size: int, hidden_size: int, *, rng: Rng, dtype: Any = np.float32
+    ) -> None:
+        """Fresh gates ``U(-1/sqrt(H), 1/sqrt(H))`` from ``rng`` (PyTorch's init)."""
+        check_sizes(type(self).__name__, input_size, hidden_size)
+        dt = require_float_dtype(dtype)
+        arrays = init_gates(self.weight_names, self.bias_names, input_size, hidden_size, rng, dt)
+        for name, value in arrays.items():
+            object.__setattr__(self, name, value)
 
     @property
-    @abstractmethod
     def input_size(self) -> int:
         """Input size ``In``."""
+        weight = getattr(self, self.weight_names[0])
+        return int(weight.shape[1] - weight.shape[0])
 
     @property
-    @abstractmethod
     def hidden_size(self) -> int:
         """Hidden size ``H``."""
+        return int(getattr(self, self.weight_names[0]).shape[0])
 
     @abstractmethod
     def _run(self, x: Array, initial: tuple[Array, ...]) -> Tape:

@@ -16,13 +16,11 @@ from typing import Any, ClassVar, Generic, TypeVar, TypeVarTuple
 
 import numpy as np
 
-from shapely_nn.layers._base import Array, GradRecord, Rng, require_float_dtype
+from shapely_nn.layers._base import Array, GradRecord, Rng
 from shapely_nn.layers._recurrent_base import (
     HiddenStateCell,
     RecurrentParameters,
     Tape,
-    check_sizes,
-    init_gates,
 )
 
 In = TypeVar("In", bound=int)
@@ -46,27 +44,9 @@ class RNNParameters(RecurrentParameters):
     bias: Array
 
     kind: ClassVar[str] = "RNN"
+    weight_names: ClassVar[tuple[str, ...]] = ("weight",)
+    bias_names: ClassVar[tuple[str, ...]] = ("bias",)
     num_states: ClassVar[int] = 1
-
-    def __init__(
-        self, input_size: int, hidden_size: int, *, rng: Rng, dtype: Any = np.float32
-    ) -> None:
-        check_sizes(type(self).__name__, input_size, hidden_size)
-        arrays = init_gates(
-            ("weight",), ("bias",), input_size, hidden_size, rng, require_float_dtype(dtype)
-        )
-        for name, value in arrays.items():
-            object.__setattr__(self, name, value)
-
-    @property
-    def input_size(self) -> int:
-        """Input size ``In``."""
-        return int(self.weight.shape[1] - self.weight.shape[0])
-
-    @property
-    def hidden_size(self) -> int:
-        """Hidden size ``H``."""
-        return int(self.weight.shape[0])
 
     def _run(self, x: Array, initial: tuple[Array, ...]) -> Tape:
         return rnn_run(self.weight, self.bias, x, initial[0])
