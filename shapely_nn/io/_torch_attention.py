@@ -102,6 +102,23 @@ def _multi_head_attention(module: MultiHeadAttention) -> Any:  # type: ignore[ty
     return out
 
 
+def _layer_args(module: Any) -> tuple[int, int]:
+    return module.embed_dim, module.num_heads
+
+
+def _layer_kwargs(torch: Any, module: Any) -> dict[str, Any]:
+    """The constructor settings both torch transformer layers take (post-norm, batch-first)."""
+    return {
+        "dim_feedforward": module.ff_dim,
+        "dropout": module.dropout,
+        "activation": module.activation,
+        "layer_norm_eps": module.norm1.eps,
+        "batch_first": True,
+        "norm_first": False,
+        "dtype": _torch_dtype(torch, module.norm1.weight.dtype),
+    }
+
+
 def _copy_common(torch: Any, target: Any, module: Any) -> None:
     for name in ("linear1", "linear2", "norm1", "norm2"):
         source, dest = getattr(module, name), getattr(target, name)
@@ -113,17 +130,7 @@ def _copy_common(torch: Any, target: Any, module: Any) -> None:
 @to_torch.register
 def _encoder_layer(module: TransformerEncoderLayer) -> Any:  # type: ignore[type-arg]
     torch = require_torch()
-    out = torch.nn.TransformerEncoderLayer(
-        module.embed_dim,
-        module.num_heads,
-        dim_feedforward=module.ff_dim,
-        dropout=module.dropout,
-        activation=module.activation,
-        layer_norm_eps=module.norm1.eps,
-        batch_first=True,
-        norm_first=False,
-        dtype=_torch_dtype(torch, module.norm1.weight.dtype),
-    )
+    out = torch.nn.TransformerEncoderLayer(*_layer_args(module), **_layer_kwargs(torch, module))
     _copy_common(torch, out, module)
     return out
 
@@ -131,17 +138,7 @@ def _encoder_layer(module: TransformerEncoderLayer) -> Any:  # type: ignore[type
 @to_torch.register
 def _decoder_layer(module: TransformerDecoderLayer) -> Any:  # type: ignore[type-arg]
     torch = require_torch()
-    out = torch.nn.TransformerDecoderLayer(
-        module.embed_dim,
-        module.num_heads,
-        dim_feedforward=module.ff_dim,
-        dropout=module.dropout,
-        activation=module.activation,
-        layer_norm_eps=module.norm1.eps,
-        batch_first=True,
-        norm_first=False,
-        dtype=_torch_dtype(torch, module.norm1.weight.dtype),
-    )
+    out = torch.nn.TransformerDecoderLayer(*_layer_args(module), **_layer_kwargs(torch, module))
     _copy_common(torch, out, module)
     out.norm3.weight = as_parameter(torch, module.norm3.weight)
     out.norm3.bias = as_parameter(torch, module.norm3.bias)
