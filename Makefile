@@ -21,8 +21,9 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed-demo
 	$(BIN)/python -m shapely_nn demo
 
+# --dist loadfile: the blocks of a docs page share one namespace, so a page stays on one worker.
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q -n 2
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 	$(MAKE) --no-print-directory typecheck lint
 
 typecheck: $(VENV)/.installed-test
