@@ -10,12 +10,16 @@ export PATH := $(BIN):$(PATH)
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# Editable installs in setuptools' compat mode: a plain path entry that mypy can follow
+# (the default mode's import hook is invisible to mypy run from another folder).
+EDITABLE := --config-settings editable_mode=compat -e
+
 $(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e .
+	$(BIN)/python -m pip install -q $(EDITABLE) .
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q $(EDITABLE) '.[test]'
 	touch $@ $(VENV)/.installed-demo
 
 demo: $(VENV)/.installed-demo
@@ -34,7 +38,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check shapely_nn
 
 $(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[docs]'
+	$(BIN)/python -m pip install -q $(EDITABLE) '.[docs]'
 	touch $@
 
 docs: $(VENV)/.installed-docs

@@ -4,7 +4,9 @@ Run as ``python -m benchmarks.bench_mypy``. Targets: the example models, and gen
 models of 50, 100 and 200 chained layers. Each configuration first warms its own cache (the
 standard library, NumPy's stubs and shapely_nn itself), then times re-checking the target
 alone (its source changes between rounds), which is the cost a user pays per edit; a cold
-run (empty cache) is reported for the examples too. Times are medians of separate ``mypy``
+run (empty cache) is reported for the examples too, and cold runs over installed packages
+with no shapes at all (hypothesis and lark, _pytest and beartype), where the plugin should
+cost nothing. Times are medians of separate ``mypy``
 processes, so both sides pay the same start-up.
 """
 
@@ -50,12 +52,31 @@ def chain(layers: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_mypy(config: Path, cache: Path, files: list[Path]) -> float:
-    """Seconds for one ``mypy`` process over ``files``."""
+def run_mypy(config: Path, cache: Path, files: list[Path] | list[str]) -> float:
+    """Seconds for one ``mypy`` process over ``files`` (paths, or arguments such as ``-p``)."""
     cmd = [sys.executable, "-m", "mypy", "--config-file", str(config), "--cache-dir", str(cache)]
     start = time.perf_counter()
     subprocess.run([*cmd, *map(str, files)], cwd=ROOT, capture_output=True, check=False)
     return time.perf_counter() - start
+
+
+# Installed packages with no tensor in them: what the plugin costs a whole project's run.
+NO_SHAPES = {"hypothesis+lark": ["hypothesis", "lark"], "_pytest+beartype": ["_pytest", "beartype"]}
+COLD_ROUNDS = 3
+
+
+def no_shapes(work: Path, cfg: dict[str, Path]) -> dict[str, dict[str, float]]:
+    """Median seconds of cold runs (empty cache) over packages without shapes, per config."""
+    out: dict[str, dict[str, float]] = {}
+    for target, packages in NO_SHAPES.items():
+        args = [a for p in packages for a in ("-p", p)]
+        times: dict[str, list[float]] = {name: [] for name in cfg}
+        for r in range(COLD_ROUNDS):
+            for name, config in cfg.items():
+                cache = work / f"noshape-{target}-{name}-{r}"
+                times[name].append(run_mypy(config, cache, args))
+        out[target] = {name: statistics.median(t) for name, t in times.items()}
+    return out
 
 
 def timed(cfg: dict[str, Path], work: Path, files: list[Path]) -> dict[str, float]:
@@ -117,6 +138,9 @@ def main() -> None:
         work = Path(tmp)
         cfg = configs(work)
         cold = cold_examples(work, cfg)
+        import mypy.version
+
+        print(f"mypy {mypy.version.__version__}, Python {sys.version.split()[0]}")
         print(f"mypy re-check of the target on a warm cache, median of {ROUNDS} (seconds)")
         print(f"{'target':<12} {'plain':>8} {'plugin':>8} {'ratio':>7}")
         for target, files in targets(work).items():
@@ -128,6 +152,10 @@ def main() -> None:
             f"cold run on the examples (empty cache): plain {cold['plain']:.2f} s, "
             f"plugin {cold['plugin']:.2f} s, ratio {ratio:.2f}"
         )
+        print(f"code without shapes, cold runs, median of {COLD_ROUNDS} (seconds)")
+        for target, median in no_shapes(work, cfg).items():
+            plain, plugin = median["plain"], median["plugin"]
+            print(f"{target:<16} {plain:8.2f} {plugin:8.2f} {plugin / plain:7.2f}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """The shapely_nn mypy plugin: enable with ``plugins = shapely_nn.mypy_plugin``.
 
-Imports only mypy, the standard library and ``shapely_nn._dims``. Every hook first checks
-cheaply whether a shape type is involved and otherwise returns mypy's answer untouched.
+Imports only mypy, the standard library and ``shapely_nn._dims``. A hook is handed out only
+for a callee whose definition can involve a shape (``_scope``); everywhere else mypy runs
+exactly as it does without the plugin.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 
-from mypy.nodes import TypeInfo
+from mypy.nodes import MypyFile, TypeInfo
 from mypy.plugin import (
     AnalyzeTypeContext,
     AttributeContext,
@@ -22,13 +23,15 @@ from mypy.plugin import (
     Plugin,
     ReportConfigContext,
 )
+from mypy.plugins.default import DefaultPlugin
 from mypy.types import FunctionLike, Instance, Type
 
 from shapely_nn.mypy_plugin import _ops
 from shapely_nn.mypy_plugin._annotations import analyze_arith, analyze_tensor
 from shapely_nn.mypy_plugin._calls import SHAPE, CallChecker
 from shapely_nn.mypy_plugin._context import against_context
-from shapely_nn.mypy_plugin._guard import guarded
+from shapely_nn.mypy_plugin._guard import after, guarded
+from shapely_nn.mypy_plugin._scope import Scope
 from shapely_nn.mypy_plugin._shapes import ADD, ARITH, MUL, TENSOR, Infos
 
 __all__ = ["SHAPE", "ShapelyPlugin", "plugin", "source_digest"]
@@ -58,7 +61,15 @@ class ShapelyPlugin(Plugin):
         # Names whose type-analyze hook is switched off while mypy analyses them itself.
         self._default_for: set[str] = set()
         self._calls = CallChecker(self.infos)
+        self._scope = Scope(self.lookup_fully_qualified)
+        # mypy's own plugin, asked for the same names so that ours never shadows it.
+        self._mypy = DefaultPlugin(options)  # type: ignore[arg-type]
         self._digest = source_digest(SOURCES)
+
+    def set_modules(self, modules: dict[str, MypyFile]) -> None:
+        """mypy hands every plugin the modules; the default plugin we delegate to too."""
+        super().set_modules(modules)
+        self._mypy.set_modules(modules)
 
     def report_config_data(self, ctx: ReportConfigContext) -> str:
         """The plugin's source hash: editing any plugin module invalidates mypy's cache."""
@@ -105,35 +116,50 @@ class ShapelyPlugin(Plugin):
         return hook
 
     # ---- calls --------------------------------------------------------------------
+    # Each hook is handed out only for a callee that can involve a shape (``_scope``), and
+    # runs after mypy's own default-plugin hook for the same name, if there is one, so that
+    # mypy's behaviour is kept wherever ours applies too.
     def get_function_signature_hook(
         self, fullname: str
     ) -> Callable[[FunctionSigContext], FunctionLike] | None:
-        """Erase shapes before mypy checks the arguments (every call; cheap when no shapes)."""
-        if fullname in _ops.FUNCTIONS:
+        """Erase shapes before mypy checks the arguments of a callee with shapes."""
+        if fullname in _ops.FUNCTIONS or not self._scope.involves(fullname):
             return None
-        return guarded(self._calls.signature)
+        theirs = self._mypy.get_function_signature_hook(fullname)
+        return after(theirs, "default_signature", guarded(self._calls.signature))
 
     def get_method_signature_hook(
         self, fullname: str
     ) -> Callable[[MethodSigContext], FunctionLike] | None:
         """As for functions, for methods and operators."""
-        if fullname in _ops.METHODS:
+        if fullname in _ops.METHODS or not self._scope.involves(fullname):
             return None
-        return guarded(self._calls.signature)
+        theirs = self._mypy.get_method_signature_hook(fullname)
+        return after(theirs, "default_signature", guarded(self._calls.signature))
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
-        """Computed shapes of the tensor ops; strict unification for everything else."""
+        """Computed shapes of the tensor ops; strict unification for other shape callees."""
         op = _ops.FUNCTIONS.get(fullname)
         if op is not None:
-            return guarded(against_context(partial(_ops.run_function, op, self.infos)))
-        return guarded(against_context(partial(self._calls.function, fullname)))
+            hook = partial(_ops.run_function, op, self.infos)
+        elif self._scope.involves(fullname):
+            hook = partial(self._calls.function, fullname)
+        else:
+            return None
+        theirs = self._mypy.get_function_hook(fullname)
+        return after(theirs, "default_return_type", guarded(against_context(hook)))
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
-        """Computed shapes of tensor methods; strict unification for other methods."""
+        """Computed shapes of tensor methods; strict unification for other shape methods."""
         op = _ops.METHODS.get(fullname)
         if op is not None:
-            return guarded(against_context(partial(_ops.run_method, op, self.infos)))
-        return guarded(against_context(partial(self._calls.method, fullname)))
+            hook = partial(_ops.run_method, op, self.infos)
+        elif self._scope.involves(fullname):
+            hook = partial(self._calls.method, fullname)
+        else:
+            return None
+        theirs = self._mypy.get_method_hook(fullname)
+        return after(theirs, "default_return_type", guarded(against_context(hook)))
 
     def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
         """``Tensor.T`` swaps the last two dims."""

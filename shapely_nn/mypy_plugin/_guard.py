@@ -39,3 +39,17 @@ def guarded(hook: Callable[[Any], R]) -> Callable[[Any], R]:
             return result
 
     return safe
+
+
+def after(
+    theirs: Callable[[Any], R] | None, field: str, ours: Callable[[Any], R]
+) -> Callable[[Any], R]:
+    """``ours`` run on the answer of mypy's own hook ``theirs`` (put in ``ctx.field``)."""
+    if theirs is None:
+        return ours
+    first = theirs
+
+    def both(ctx: Any) -> R:
+        return ours(ctx._replace(**{field: first(ctx)}))
+
+    return both
