@@ -15,11 +15,16 @@ $(BIN)/python:
 EDITABLE := --config-settings editable_mode=compat -e
 
 $(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q $(EDITABLE) .
+	$(BIN)/python -m pip install -q $(EDITABLE) '.[mypy]'
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+# The oldest supported mypy, beside the venv: the plugin's tests run under it too.
+MYPY_OLDEST := $(shell sed -n 's/^OLDEST_MYPY = "\(.*\)"/\1/p' shapely_nn/mypy_plugin/__init__.py)
+
+$(VENV)/.installed-test: pyproject.toml shapely_nn/mypy_plugin/__init__.py | $(BIN)/python
 	$(BIN)/python -m pip install -q $(EDITABLE) '.[test]'
+	rm -rf $(VENV)/mypy-$(MYPY_OLDEST)
+	$(BIN)/python -m pip install -q --no-deps --target $(VENV)/mypy-$(MYPY_OLDEST) mypy==$(MYPY_OLDEST)
 	touch $@ $(VENV)/.installed-demo
 
 demo: $(VENV)/.installed-demo

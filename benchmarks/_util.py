@@ -29,6 +29,15 @@ def blas_info() -> str:
     return "; ".join(parts) or "no BLAS found by threadpoolctl"
 
 
+def mypy_info() -> str:
+    """One line naming the mypy release the plugin figures were (or would be) taken with."""
+    try:
+        from mypy.version import __version__
+    except ImportError:
+        return "mypy: not installed"
+    return f"mypy {__version__}"
+
+
 def setup_torch() -> Any:
     """Import torch pinned to the same thread count."""
     import torch
@@ -143,7 +152,7 @@ def header(clock: Clock, torch: Any, peak: float) -> str:
 
     return (
         f"numpy {np.__version__}, torch {torch.__version__}, float32, {clock.threads} "
-        f"thread(s), clock: {clock.label}\nBLAS: {blas_info()}\n"
+        f"thread(s), clock: {clock.label}\nBLAS: {blas_info()}\n{mypy_info()}\n"
         f"SGEMM peak (2048^3 in NumPy, same clock and threads): {peak:.1f} GFLOP/s"
     )
 

@@ -16,7 +16,7 @@ from beartype import beartype
 from jaxtyping import Float, jaxtyped
 
 import shapely_nn as sn
-from benchmarks._util import blas_info, setup_torch, timeit
+from benchmarks._util import blas_info, mypy_info, setup_torch, timeit
 from shapely_nn import Tensor
 
 B = TypeVar("B", bound=int)
@@ -35,7 +35,7 @@ def raw(x: Float[np.ndarray, "b k"], w: Float[np.ndarray, "k n"]) -> Float[np.nd
 def main() -> None:
     """Print the table."""
     torch = setup_torch()
-    print(f"BLAS: {blas_info()}")
+    print(f"BLAS: {blas_info()}\n{mypy_info()}")
     rng = np.random.default_rng(0)
     xa = rng.standard_normal((32, 64)).astype(np.float32)
     wa = rng.standard_normal((64, 128)).astype(np.float32)

@@ -8,6 +8,9 @@ exactly as it does without the plugin.
 from __future__ import annotations
 
 import hashlib
+import itertools
+import os
+import sys
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -34,7 +37,22 @@ from shapely_nn.mypy_plugin._guard import after, guarded
 from shapely_nn.mypy_plugin._scope import Scope
 from shapely_nn.mypy_plugin._shapes import ADD, ARITH, MUL, TENSOR, Infos
 
-__all__ = ["SHAPE", "ShapelyPlugin", "plugin", "source_digest"]
+TENSOR_MODULE = TENSOR.rsplit(".", 1)[0]
+
+__all__ = [
+    "NEWEST_MYPY",
+    "OLDEST_MYPY",
+    "SHAPE",
+    "TENSOR_MODULE",
+    "ShapelyPlugin",
+    "plugin",
+    "source_digest",
+    "supported",
+]
+
+# The mypy releases the plugin is tested with on every ``make test`` (the range it accepts).
+OLDEST_MYPY = "1.16.1"
+NEWEST_MYPY = "2.4.1"
 
 _HERE = Path(__file__).resolve().parent
 # Everything whose change can change what the plugin reports: its modules and the shared
@@ -61,7 +79,8 @@ class ShapelyPlugin(Plugin):
         # Names whose type-analyze hook is switched off while mypy analyses them itself.
         self._default_for: set[str] = set()
         self._calls = CallChecker(self.infos)
-        self._scope = Scope(self.lookup_fully_qualified)
+        daemon = bool(getattr(options, "fine_grained_incremental", False))
+        self._scope = Scope(self.lookup_fully_qualified, revalidate=daemon)
         # mypy's own plugin, asked for the same names so that ours never shadows it.
         self._mypy = DefaultPlugin(options)  # type: ignore[arg-type]
         self._digest = source_digest(SOURCES)
@@ -116,6 +135,13 @@ class ShapelyPlugin(Plugin):
         return hook
 
     # ---- calls --------------------------------------------------------------------
+    def _involves(self, fullname: str) -> bool:
+        """May a call of ``fullname`` involve a shape? Never, in a program without Tensor."""
+        modules = self._modules
+        if modules is not None and TENSOR_MODULE not in modules:
+            return False
+        return self._scope.involves(fullname)
+
     # Each hook is handed out only for a callee that can involve a shape (``_scope``), and
     # runs after mypy's own default-plugin hook for the same name, if there is one, so that
     # mypy's behaviour is kept wherever ours applies too.
@@ -123,7 +149,7 @@ class ShapelyPlugin(Plugin):
         self, fullname: str
     ) -> Callable[[FunctionSigContext], FunctionLike] | None:
         """Erase shapes before mypy checks the arguments of a callee with shapes."""
-        if fullname in _ops.FUNCTIONS or not self._scope.involves(fullname):
+        if fullname in _ops.FUNCTIONS or not self._involves(fullname):
             return None
         theirs = self._mypy.get_function_signature_hook(fullname)
         return after(theirs, "default_signature", guarded(self._calls.signature))
@@ -132,7 +158,7 @@ class ShapelyPlugin(Plugin):
         self, fullname: str
     ) -> Callable[[MethodSigContext], FunctionLike] | None:
         """As for functions, for methods and operators."""
-        if fullname in _ops.METHODS or not self._scope.involves(fullname):
+        if fullname in _ops.METHODS or not self._involves(fullname):
             return None
         theirs = self._mypy.get_method_signature_hook(fullname)
         return after(theirs, "default_signature", guarded(self._calls.signature))
@@ -142,7 +168,7 @@ class ShapelyPlugin(Plugin):
         op = _ops.FUNCTIONS.get(fullname)
         if op is not None:
             hook = partial(_ops.run_function, op, self.infos)
-        elif self._scope.involves(fullname):
+        elif self._involves(fullname):
             hook = partial(self._calls.function, fullname)
         else:
             return None
@@ -154,7 +180,7 @@ class ShapelyPlugin(Plugin):
         op = _ops.METHODS.get(fullname)
         if op is not None:
             hook = partial(_ops.run_method, op, self.infos)
-        elif self._scope.involves(fullname):
+        elif self._involves(fullname):
             hook = partial(self._calls.method, fullname)
         else:
             return None
@@ -168,6 +194,29 @@ class ShapelyPlugin(Plugin):
         return None
 
 
+def _release(version: str) -> tuple[int, ...]:
+    """``(2, 4, 1)`` for ``"2.4.1"``, ``"2.4.0+dev.abc"`` or ``"2.5.0rc1"``."""
+    parts = []
+    for piece in version.split("+")[0].split(".")[:3]:
+        digits = "".join(itertools.takewhile(str.isdigit, piece))
+        parts.append(int(digits or 0))
+    return tuple(parts)
+
+
+def supported(version: str) -> bool:
+    """Whether the plugin is tested with this mypy: from OLDEST_MYPY to NEWEST_MYPY's minor."""
+    newest = _release(NEWEST_MYPY)[:2]
+    return _release(OLDEST_MYPY) <= _release(version) and _release(version)[:2] <= newest
+
+
 def plugin(version: str) -> type[Plugin]:
-    """Entry point mypy calls with its version."""
+    """Entry point mypy calls with its version; an untested mypy is refused in one line."""
+    if not supported(version) and not os.environ.get("SHAPELY_NN_ANY_MYPY"):
+        print(
+            f"shapely_nn.mypy_plugin supports mypy {OLDEST_MYPY} to {NEWEST_MYPY.rsplit('.', 1)[0]}"
+            f".x, this is mypy {version}: pip install 'shapely_nn[mypy]' for a supported one "
+            "(or set SHAPELY_NN_ANY_MYPY=1 to try it anyway)",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
     return ShapelyPlugin

@@ -55,12 +55,20 @@ def check_context(ctx: Ctx, result: Type) -> Type:
     atoms: dict[str, Type] = {}
     declared = shape_of(want, atoms, formal=False)
     actual = shape_of(got, atoms, formal=False)
-    if any(isinstance(i, Star) and i.name is None for i in declared + actual):
-        return result
     what = "Return value" if _is_return(ctx.api, expected) else "Assigned value"
-    reason = _disagreement(declared, actual, atoms)
-    if reason is None:
+    if any(isinstance(i, Star) and i.name is None for i in declared):
+        # A context that tracks nothing (an erased argument, ``Tensor[*tuple[Any, ...]]``).
         return result
+    if any(isinstance(i, Star) and i.name is None for i in actual):
+        reason = _gradual_disagreement(declared, actual)
+        if reason is None:
+            # Dims nobody tracks (``*tuple[Any, ...]``) fit anything: answer the declared
+            # type, so every mypy release agrees (older ones refuse the unpacked Any).
+            return expected
+    else:
+        reason = _disagreement(declared, actual, atoms)
+        if reason is None:
+            return result
     message = f"{what} {show_tensor(actual)} does not match the declared "
     message += f"{show_tensor(declared)}: {reason}"
     ctx.api.fail(message, ctx.context, code=SHAPE)
@@ -83,6 +91,25 @@ def _disagreement(declared: Shape, actual: Shape, atoms: dict[str, Type]) -> str
         return head or _first_difference(*tail, -tail_len)
     reason = Unifier(atoms=atoms).shape(declared, actual, "it", show_tensor(actual))
     return None if reason is None else "the dims differ"
+
+
+def _gradual_disagreement(declared: Shape, actual: Shape) -> str | None:
+    """Where a shape with untracked dims (``...``) differs from the declared one in the dims
+    both know."""
+    star = next(k for k, it in enumerate(actual) if isinstance(it, Star))
+    head, tail = actual[:star], actual[star + 1 :]
+    if any(isinstance(i, Star) for i in tail):
+        return None
+    fixed = [i for i in declared if not isinstance(i, Star)]
+    if len(fixed) == len(declared) and len(declared) < len(head) + len(tail):
+        return f"rank at least {len(head) + len(tail)}, expected rank {len(declared)}"
+    stars = [k for k, it in enumerate(declared) if isinstance(it, Star)]
+    d_head = declared[: min(len(head), stars[0] if stars else len(declared))]
+    d_tail_start = max(len(declared) - len(tail), stars[-1] + 1 if stars else 0)
+    d_tail = declared[d_tail_start:]
+    return _first_difference(d_head, head[: len(d_head)], 0) or _first_difference(
+        d_tail, tail[len(tail) - len(d_tail) :], -len(d_tail)
+    )
 
 
 def _first_difference(declared: Shape, actual: Shape, start: int) -> str | None:

@@ -110,16 +110,42 @@ def _identity(node: SymbolNode) -> object:
 
 
 class Scope:
-    """``involves(fullname)``: may a call of this callee involve a shape?"""
+    """``involves(fullname)``: may a call of this callee involve a shape?
 
-    def __init__(self, lookup: Callable[[str], SymbolTableNode | None]) -> None:
+    In a one-shot run the symbol table is final before any call is checked, so a verdict is
+    kept by name; the daemon (``revalidate``) re-analyses definitions between runs, so there a
+    verdict is kept only while the definition's type is the same object.
+    """
+
+    def __init__(
+        self, lookup: Callable[[str], SymbolTableNode | None], *, revalidate: bool = False
+    ) -> None:
         self._lookup = lookup
-        self._verdicts: dict[str, tuple[object, bool]] = {}
+        self._revalidate = revalidate
+        self._by_name: dict[str, bool] = {}
+        self._by_identity: dict[str, tuple[object, bool]] = {}
 
     def involves(self, fullname: str) -> bool:
         """True for a callee whose definition mentions shapes, or that cannot be found."""
+        if not self._revalidate:
+            verdict = self._by_name.get(fullname)
+            if verdict is None:
+                verdict = self._by_name[fullname] = self._decide(fullname)[1]
+            return verdict
+        key, verdict = self._decide(fullname, self._by_identity.get(fullname))
+        if key is not None:
+            self._by_identity[fullname] = (key, verdict)
+        return verdict
+
+    def _decide(
+        self, fullname: str, cached: tuple[object, bool] | None = None
+    ) -> tuple[object | None, bool]:
         if fullname.startswith(PACKAGE):
-            return True
+            return None, True
+        if fullname.startswith("<"):
+            # mypy's own synthetic callees (``<list>``, ``<dict>``, comprehensions) are generic
+            # in their items: no signature of theirs carries a dim.
+            return None, False
         try:
             sym = self._lookup(fullname)
         except (AssertionError, KeyError):
@@ -128,11 +154,8 @@ class Scope:
         if node is None:
             # Not in the symbol table (a local function, a name made up by another plugin):
             # the hook runs, and its per-call test leaves calls without shapes untouched.
-            return True
+            return None, True
         key = _identity(node)
-        cached = self._verdicts.get(fullname)
         if cached is not None and cached[0] is key:
-            return cached[1]
-        verdict = _node_involves_shapes(node)
-        self._verdicts[fullname] = (key, verdict)
-        return verdict
+            return cached
+        return key, _node_involves_shapes(node)

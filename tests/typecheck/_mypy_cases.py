@@ -88,3 +88,22 @@ def parse(stdout: str) -> dict[Path, list[Diagnostic]]:
         path = Path(match.group("path")).resolve()
         out.setdefault(path, []).append(Diagnostic(int(match.group("line")), kind, message))
     return {p: sorted(d) for p, d in out.items()}
+
+
+_TYPEVAR_ID = re.compile(r"`-?\d+")
+_UNPACK = re.compile(r"Unpack\[([A-Za-z_][\w.]*(?:\[[^\]]*\])?)\]")
+_CODE = re.compile(r"\s+\[([a-z-]+)\]$")
+
+
+def portable(d: Diagnostic) -> Diagnostic:
+    """A diagnostic as every supported mypy release prints it.
+
+    Only mypy's own spelling moves between releases: TypeVar ids and ``builtins.`` in
+    revealed types, and the wording of its own errors (kept as line and code). The plugin's
+    ``[shape]`` messages are compared word for word.
+    """
+    text = _UNPACK.sub(r"*\1", _TYPEVAR_ID.sub("", d.message)).replace("builtins.", "")
+    code = _CODE.search(text)
+    if d.kind == "N" or code is None or code.group(1) == "shape":
+        return Diagnostic(d.line, d.kind, text)
+    return Diagnostic(d.line, d.kind, f"(mypy's own message)  [{code.group(1)}]")

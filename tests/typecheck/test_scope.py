@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 from typing import NamedTuple
 
+from mypy.nodes import MypyFile
 from mypy.options import Options
 
-from shapely_nn.mypy_plugin import ShapelyPlugin
+from shapely_nn.mypy_plugin import TENSOR_MODULE, ShapelyPlugin
 from shapely_nn.mypy_plugin._guard import after
 
 
@@ -32,13 +33,16 @@ def test_ours_runs_on_the_answer_of_mypys_hook() -> None:
     assert after(None, "default_return_type", ours) is ours
 
 
-def test_shapely_callees_are_hooked() -> None:
-    """Every callee of the package itself may involve a shape and gets the hooks."""
+def test_shapely_callees_are_hooked_once_tensor_is_loaded() -> None:
+    """Every callee of the package may involve a shape; none can before Tensor is imported."""
     plugin = ShapelyPlugin(Options())
     plugin.set_modules({})
+    assert plugin.get_method_hook("shapely_nn.layers._linear.Linear.__call__") is None
+    plugin.set_modules({TENSOR_MODULE: MypyFile([], [])})
     assert plugin.get_function_hook("shapely_nn._tensor.concat") is not None
     assert plugin.get_method_hook("shapely_nn.layers._linear.Linear.__call__") is not None
     assert plugin.get_method_signature_hook("shapely_nn._tensor.Tensor.__add__") is not None
+    assert plugin.get_function_hook("<list>") is None
 
 
 def test_mypy_finds_the_package_and_the_plugin_from_any_folder(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ from typing import Literal as L, TypeVar, TypeVarTuple
 
 from shapely_nn import Tensor, concat
 from shapely_nn.layers import Linear
+from shapely_nn.modules import Chain
 
 B = TypeVar("B", bound=int)
 T = TypeVar("T", bound=int)
@@ -38,3 +39,17 @@ def variadic(x: Tensor[*S, L[3]], lin: Linear[L[3], L[4]]) -> Tensor[*S, L[5]]:
 # A plain name has no hook: mypy's own message stays.
 def plain_name(x: Tensor[B, L[4]]) -> Tensor[B, L[5]]:
     return x  # E: Incompatible return value type (got "Tensor[B, Literal[4]]", expected "Tensor[B, Literal[5]]")  [return-value]
+
+
+# A chain does not track leading dims (``Tensor[..., 5]``): what it knows still has to fit.
+def chain_returned(x: Tensor[B, L[3]], net: Chain[L[3], L[5]]) -> Tensor[B, L[4]]:
+    return net(x)  # E: Return value Tensor[..., 5] does not match the declared Tensor[B, 4]: last dim is 5, expected 4  [shape]
+
+
+def chain_rank(x: Tensor[B, L[3]], net: Chain[L[3], L[5]]) -> Tensor[()]:
+    return net(x)  # E: Return value Tensor[..., 5] does not match the declared Tensor[()]: rank at least 1, expected rank 0  [shape]
+
+
+def chain_fits(x: Tensor[B, L[3]], net: Chain[L[3], L[5]]) -> Tensor[B, L[5]]:
+    y: Tensor[B, L[5]] = net(x)
+    return net(x)
