@@ -10,9 +10,9 @@ The seed's program, object by object::
 Semantics kept here: every ``kernel`` morphism ``A -> B ~ Normal`` is a linear map giving the
 mean of its Normal (its ``scale`` is kept on the layer, for sampling); the product of two
 ``Real`` objects is their concatenation, so ``encoder @ decoder`` feeds ``cross`` the joined
-``Latent * Latent = Combined``; the ``Categorical`` head returns log-probabilities. Training is
-maximum likelihood of the observed next token. Full SVI / NUTS inference over the kernels, as
-quivers does it, is out of scope.
+``Latent * Latent = Combined``; the ``Categorical`` head returns log-probabilities. Training here
+is maximum likelihood of the observed next token; the program's log joint, SVI and NUTS over
+its sites and kernels live in ``shapely_nn.infer`` (used through ``shapely_nn.qvr``).
 """
 
 from __future__ import annotations

@@ -9,9 +9,13 @@ from typing import Any
 import numpy as np
 
 from shapely_nn._tensor import Tensor, tensor
+from shapely_nn.infer import _joint
+from shapely_nn.infer._joint import Trace
+from shapely_nn.infer._lift import latent_potential
+from shapely_nn.infer._model import SiteInfo, potential_data
+from shapely_nn.infer._potential import Potential
 from shapely_nn.io._mermaid import to_mermaid
-from shapely_nn.layers._base import Rng, as_generator
-from shapely_nn.models._quivers import CategoricalHead, Kernel
+from shapely_nn.layers._base import Array, Rng, as_generator
 from shapely_nn.modules._compose import Chain, Fan, Parallel, Residual, describe
 from shapely_nn.qvr._decls import QvrMorphism, QvrObject
 from shapely_nn.qvr._types import FINSET, Part
@@ -47,24 +51,6 @@ def paths_of(module: Any, path: Path = ()) -> dict[int, Path]:
     for i, child in enumerate(_children(module)):
         out.update(paths_of(child, (*path, i)))
     return out
-
-
-def _draw(module: Any, x: Any, gen: np.random.Generator) -> Any:
-    """Ancestral sampling: Normal kernels and Categorical heads draw, the rest are exact."""
-    if isinstance(module, Kernel | CategoricalHead):
-        return module.sample(x, gen)
-    if isinstance(module, Chain):
-        for part in module.layers:
-            x = _draw(part, x, gen)
-        return x
-    if isinstance(module, Parallel):
-        return tuple(_draw(b, xi, gen) for b, xi in zip(module.branches, x, strict=True))
-    if isinstance(module, Fan):
-        heads = [_draw(h, x, gen).numpy() for h in module.heads]
-        return Tensor(np.concatenate(heads, axis=-1))
-    if isinstance(module, Residual):
-        return Tensor(x.numpy() + _draw(module.block, x, gen).numpy())
-    return module(x)
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,24 +94,56 @@ class QvrProgram:
         return result
 
     def _as_input(self, x: Any) -> AnyTensor:
-        """A tensor as it is; an array as a tensor, floats cast to the parameters' dtype."""
-        if isinstance(x, Tensor):
+        """The input as a tensor: ids as they are, floats in the parameters' dtype."""
+        array = x.numpy() if isinstance(x, Tensor) else np.asarray(x)
+        if isinstance(x, Tensor) and (array.dtype.kind != "f" or array.dtype == self.module.dtype):
             return x
-        array = np.asarray(x)
         return tensor(array, dtype=self.module.dtype if array.dtype.kind == "f" else None)
 
-    def trace(self, x: Any, rng: Rng) -> dict[str, AnyTensor]:
-        """Draw every ``sample``/``observe`` site from the model, seeded by ``rng``."""
-        gen = as_generator(rng)
-        value: Any = self._as_input(x)
-        out: dict[str, AnyTensor] = {}
-        start = 0
-        for site in self.sites:
-            for part in self.module.layers[start : site.end]:
-                value = _draw(part, value, gen)
-            out[site.name] = value
-            start = site.end
-        return out
+    def trace(self, x: Any, rng: Rng) -> Trace:
+        """Draw every ``sample``/``observe`` site in turn, seeded by ``rng``: ``trace[name]``
+        is a site's value, ``trace.sites[name].log_prob`` its log-probability.
+
+        A site is drawn from the distribution ``log_joint`` scores: Normal around its segment's
+        mean (inner kernels at their means) with its last kernel's ``scale``, or Categorical.
+        """
+        return _joint.trace(self.module, self.sites, self._as_input(x), as_generator(rng))
+
+    def log_joint(self, x: Any, values: Mapping[str, Any]) -> float:
+        """``log p(values | x)``: the log densities of every site, given a value for each."""
+        return _joint.log_joint(self.module, self.sites, self._as_input(x), values, grads=False)[0]
+
+    def log_joint_and_grads(
+        self, x: Any, values: Mapping[str, Any], centers: Mapping[str, Any] | None = None
+    ) -> tuple[float, dict[str, Array], dict[str, Array]]:
+        """The log joint, its gradients by parameter path (``module.parameters()`` names) and
+        by continuous site (float64), through the modules' backward passes (``centers``: see
+        ``shapely_nn.infer``'s ``log_joint``)."""
+        x = self._as_input(x)
+        return _joint.log_joint(self.module, self.sites, x, values, centers=centers)
+
+    def site_families(self) -> dict[str, str]:
+        """``{site: "normal" | "categorical"}`` in program order."""
+        return _joint.families(self.module, self.sites)
+
+    def site_infos(self, x: Any, observations: Mapping[str, Any]) -> tuple[SiteInfo, ...]:
+        """Every site's shape and starting value for ``x`` (the observations are checked)."""
+        return _joint.site_infos(self.module, self.sites, self._as_input(x), observations)
+
+    def potential(self, *data: object) -> Potential:
+        """``potential(x, observations)``: the log density over the unobserved (continuous)
+        sites, parameters fixed, in float64: what ``MCMC`` samples."""
+        x, observations = potential_data(data, "QvrProgram.potential")
+        program = self.astype(np.float64)
+        return latent_potential(program, program._as_input(x), observations)
+
+    def parameters(self) -> dict[str, Array]:
+        """The module's parameters by dotted path."""
+        return self.module.parameters()
+
+    def with_parameters(self, params: Mapping[str, Array]) -> QvrProgram:
+        """This program with some parameters replaced (same names, shapes and dtypes)."""
+        return replace(self, module=self.module.with_parameters(params))
 
     def sample(self, x: Any, rng: Rng) -> AnyTensor:
         """One draw of the returned value (category ids for a Categorical), seeded."""
