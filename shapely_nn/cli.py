@@ -11,10 +11,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+MYPY_MISSING = (
+    "shapely-nn check needs mypy, which is optional at run time: "
+    "pip install 'shapely_nn[mypy]'"
+)
+
 
 def _check(paths: Sequence[str]) -> int:
     """Run mypy with the shapely_nn plugin on ``paths``; print each shape error with its line."""
-    from mypy import api
+    try:
+        from mypy import api
+    except ImportError:
+        print(MYPY_MISSING, file=sys.stderr)
+        return 2
 
     args = ["--no-error-summary", "--show-error-codes", "--hide-error-context", "--no-pretty"]
     if not Path("mypy.ini").is_file():
