@@ -45,7 +45,10 @@ def set_checks(enabled: bool) -> None:
     checks are off is returned undecorated and costs nothing per call.
     """
     global _enabled
-    _enabled = bool(enabled)
+    if not isinstance(enabled, bool):
+        # bool("no") is True: a switch must not read a word as "on"
+        raise TypeError(f"set_checks: enabled must be True or False, got {enabled!r}")
+    _enabled = enabled
 
 
 # ---- annotation specs ---------------------------------------------------------------------

@@ -14,6 +14,7 @@ import numpy.typing as npt
 
 from shapely_nn import _rules, functional
 from shapely_nn._shape import Shape, ShapeError
+from shapely_nn.guards import describe as describe, require_int, require_nonnegative
 
 Dims = TypeVarTuple("Dims")
 Batch = TypeVarTuple("Batch")
@@ -58,7 +59,10 @@ class Tensor(Generic[*Dims]):
 
     def __init__(self, array: Array) -> None:
         if not isinstance(array, np.ndarray):
-            raise TypeError(f"Tensor wraps a numpy.ndarray, got {type(array).__name__}")
+            raise TypeError(
+                f'Tensor: argument "array" must be a numpy.ndarray (Tensor wraps one), got '
+                f"{describe(array)}; use shapely_nn.tensor(data) to build one from any data"
+            )
         if array.dtype not in _ALLOWED:
             raise DTypeError(
                 f"Tensor dtype must be float32, float64, int64 or bool, got {array.dtype}"
@@ -217,7 +221,10 @@ AnyTensor: TypeAlias = Tensor[*tuple[Any, ...]]
 
 
 def _checked_dtype(dtype: npt.DTypeLike) -> np.dtype[Any]:
-    dt = np.dtype(dtype)
+    try:
+        dt = np.dtype(dtype)
+    except (TypeError, ValueError, SyntaxError):  # np.dtype("01") is a SyntaxError
+        raise DTypeError(f"dtype must be float32, float64, int64 or bool, got {dtype!r}") from None
     if dt not in _ALLOWED:
         raise DTypeError(f"dtype must be float32, float64, int64 or bool, got {dt}")
     return dt
@@ -236,10 +243,61 @@ def _require_float(op: str, t: AnyTensor) -> None:
         raise DTypeError(f"{op}: needs a float32 or float64 tensor, got {t._array.dtype}")
 
 
+def reason_not_tensor(callee: str, name: str, value: object) -> str | None:
+    """``None`` if ``value`` is a ``Tensor``, else the message of the input rule."""
+    if isinstance(value, Tensor):
+        return None
+    return (
+        f'{callee}: argument "{name}" must be a shapely_nn Tensor, got {describe(value)}; '
+        "wrap it with shapely_nn.tensor(...)"
+    )
+
+
+def require_tensor(callee: str, name: str, value: object) -> AnyTensor:
+    """``value`` if it is a ``Tensor``; else ``TypeError`` naming the callee, argument and fix.
+
+    The input rule of every layer, module and model: refuse, don't wrap. A ``Tensor`` carries
+    the shape type the checker reads; an ndarray carries none.
+    """
+    if isinstance(value, Tensor):
+        return value
+    raise TypeError(reason_not_tensor(callee, name, value))
+
+
+def array_of(callee: str, name: str, value: object) -> Array:
+    """The array of ``value`` if it is a ``Tensor`` (``require_tensor``), for a kernel's use."""
+    return require_tensor(callee, name, value)._array
+
+
+def optional_array_of(callee: str, name: str, value: object) -> Array | None:
+    """``None`` for ``None``, else ``array_of``: optional tensor arguments such as masks."""
+    return None if value is None else array_of(callee, name, value)
+
+
+def require_tensors(
+    callee: str, name: str, value: object, count: int | None = None
+) -> tuple[AnyTensor, ...]:
+    """``value`` as a tuple of ``count`` tensors (any number >= 1 if ``None``), or ``TypeError``.
+
+    For pairs, LSTM states and lists of parts; each element is named ``name[i]``.
+    """
+    items: tuple[object, ...] = tuple(value) if isinstance(value, tuple | list) else ()
+    if not items or (count is not None and len(items) != count):
+        many = f"{count}" if count else "one or more"
+        raise TypeError(
+            f'{callee}: argument "{name}" must be a tuple of {many} shapely_nn Tensors, '
+            f"got {describe(value)}; wrap each array with shapely_nn.tensor(...)"
+        )
+    return tuple(require_tensor(callee, f"{name}[{i}]", v) for i, v in enumerate(items))
+
+
 def tensor(data: Any, dtype: npt.DTypeLike | None = None) -> AnyTensor:
     """A new tensor (a copy of ``data``): Python floats give float32 (a float64 array stays
     float64, as in PyTorch), integers int64, bools bool."""
-    array = np.array(data.numpy() if isinstance(data, Tensor) else data, copy=True)
+    try:
+        array = np.array(data.numpy() if isinstance(data, Tensor) else data, copy=True)
+    except ValueError as exc:  # ragged nesting: numpy's message, said as the tensor's
+        raise ShapeError(f"tensor: data must be rectangular (not ragged): {exc}") from None
     if dtype is not None:
         return Tensor(array.astype(_checked_dtype(dtype)))
     kind = array.dtype.kind
@@ -255,12 +313,12 @@ def tensor(data: Any, dtype: npt.DTypeLike | None = None) -> AnyTensor:
 
 def zeros(shape: Sequence[int] | Shape, dtype: npt.DTypeLike = np.float32) -> AnyTensor:
     """A tensor of zeros."""
-    return Tensor(np.zeros(_concrete(shape), dtype=_checked_dtype(dtype)))
+    return Tensor(np.zeros(_concrete("zeros", shape), dtype=_checked_dtype(dtype)))
 
 
 def ones(shape: Sequence[int] | Shape, dtype: npt.DTypeLike = np.float32) -> AnyTensor:
     """A tensor of ones."""
-    return Tensor(np.ones(_concrete(shape), dtype=_checked_dtype(dtype)))
+    return Tensor(np.ones(_concrete("ones", shape), dtype=_checked_dtype(dtype)))
 
 
 def randn(
@@ -269,17 +327,53 @@ def randn(
     dtype: npt.DTypeLike = np.float32,
 ) -> AnyTensor:
     """Standard normal samples from ``rng`` (a ``Generator`` or a seed)."""
-    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    gen = as_generator(rng)
     dt = _checked_dtype(dtype)
-    return Tensor(gen.standard_normal(_concrete(shape)).astype(dt))
+    return Tensor(gen.standard_normal(_concrete("randn", shape)).astype(dt))
 
 
-def _concrete(shape: Sequence[int] | Shape) -> tuple[int, ...]:
-    return shape.as_tuple() if isinstance(shape, Shape) else tuple(int(d) for d in shape)
+def as_generator(rng: np.random.Generator | int) -> np.random.Generator:
+    """A ``Generator`` from a ``Generator`` or an int seed ``>= 0``, else an error naming rng."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, bool | np.bool_) or not isinstance(rng, int | np.integer):
+        raise TypeError(f"rng must be a numpy.random.Generator or an int seed, got {describe(rng)}")
+    require_nonnegative(rng=rng)
+    return np.random.default_rng(rng)
+
+
+def _axes(axis: Any, allow_none: bool) -> Any:
+    """``axis`` as plain ints: an int (or a tuple of ints, or ``None`` for all axes where a
+    reduction allows it); ``TypeError`` naming ``axis`` for anything else (a bool, a float)."""
+    if axis is None and allow_none:
+        return None
+    if isinstance(axis, tuple) and allow_none:
+        require_int(**{f"axis[{i}]": a for i, a in enumerate(axis)})
+        return tuple(int(a) for a in axis)
+    require_int(axis=axis)
+    return int(axis)
+
+
+def _ints(op: str, name: str, value: object) -> tuple[int, ...]:
+    """A shape, sizes or axes as a tuple of ints; ``TypeError`` naming the argument otherwise."""
+    if isinstance(value, Shape):
+        return value.as_tuple()
+    if not isinstance(value, tuple | list):
+        raise TypeError(f'{op}: argument "{name}" must be a tuple of ints, got {describe(value)}')
+    require_int(**{f"{name}[{i}]": d for i, d in enumerate(value)})
+    return tuple(int(d) for d in value)
+
+
+def _concrete(op: str, shape: Sequence[int] | Shape) -> tuple[int, ...]:
+    dims = _ints(op, "shape", shape)
+    require_nonnegative(**{f"shape[{i}]": d for i, d in enumerate(dims)})
+    return dims
 
 
 def matmul(left: AnyTensor, right: AnyTensor) -> AnyTensor:
     """Matrix product; ``[*B, N, K] @ [K, M] -> [*B, N, M]``, no batch broadcasting."""
+    require_tensor("matmul", "left", left)
+    require_tensor("matmul", "right", right)
     _rule(_rules.matmul(left.shape, right.shape))
     _same_kind("matmul", left, right)
     return Tensor._wrap(np.matmul(left._array, right._array))
@@ -288,6 +382,8 @@ def matmul(left: AnyTensor, right: AnyTensor) -> AnyTensor:
 def _elementwise(
     op: str, a: AnyTensor, b: AnyTensor, ufunc: np.ufunc, broadcast: bool
 ) -> AnyTensor:
+    require_tensor(op, "a", a)
+    require_tensor(op, "b", b)
     if broadcast:
         _rule(_rules.broadcast(op, a.shape, b.shape))
     else:
@@ -318,13 +414,16 @@ def div(a: AnyTensor, b: AnyTensor, *, broadcast: bool = False) -> AnyTensor:
 
 def broadcast_to(x: AnyTensor, shape: Sequence[int] | Shape) -> AnyTensor:
     """``x`` repeated along dims of size 1 (or new leading dims) to exactly ``shape``."""
-    target = Shape(_concrete(shape))
+    require_tensor("broadcast_to", "x", x)
+    target = Shape(_concrete("broadcast_to", shape))
     _check(_rules.broadcast_to(x.shape, target))
     return Tensor._wrap(np.broadcast_to(x._array, target.as_tuple()))
 
 
 def concat(tensors: Sequence[AnyTensor], axis: int = -1) -> AnyTensor:
     """Join along ``axis``; every other dim must agree. ``[x; h]`` is ``concat([x, h])``."""
+    tensors = require_tensors("concat", "tensors", tensors)
+    axis = _axes(axis, allow_none=False)
     _rule(_rules.concat([t.shape for t in tensors], axis))
     for t in tensors[1:]:
         _same_kind("concat", tensors[0], t)
@@ -333,6 +432,8 @@ def concat(tensors: Sequence[AnyTensor], axis: int = -1) -> AnyTensor:
 
 def stack(tensors: Sequence[AnyTensor], axis: int = 0) -> AnyTensor:
     """Stack equal shapes along a new ``axis``."""
+    tensors = require_tensors("stack", "tensors", tensors)
+    axis = _axes(axis, allow_none=False)
     _rule(_rules.stack([t.shape for t in tensors], axis))
     for t in tensors[1:]:
         _same_kind("stack", tensors[0], t)
@@ -341,6 +442,8 @@ def stack(tensors: Sequence[AnyTensor], axis: int = 0) -> AnyTensor:
 
 def split(x: AnyTensor, sizes: Sequence[int], axis: int = -1) -> list[AnyTensor]:
     """Cut along ``axis`` into pieces of ``sizes`` (which must add up to that dim)."""
+    require_tensor("split", "x", x)
+    sizes, axis = _ints("split", "sizes", sizes), _axes(axis, allow_none=False)
     result = _rules.split(x.shape, sizes, axis)
     if isinstance(result, str):
         raise ShapeError(result)
@@ -350,24 +453,33 @@ def split(x: AnyTensor, sizes: Sequence[int], axis: int = -1) -> list[AnyTensor]
 
 def transpose(x: AnyTensor, axis0: int = -2, axis1: int = -1) -> AnyTensor:
     """Swap two axes (the last two by default)."""
+    require_tensor("transpose", "x", x)
+    require_int(axis0=axis0, axis1=axis1)
     _rule(_rules.transpose(x.shape, axis0, axis1))
     return Tensor._wrap(np.swapaxes(x._array, axis0, axis1))
 
 
 def permute(x: AnyTensor, axes: Sequence[int]) -> AnyTensor:
     """Reorder the axes: result axis ``i`` is input axis ``axes[i]``."""
+    require_tensor("permute", "x", x)
+    axes = _ints("permute", "axes", axes)
     _rule(_rules.permute(x.shape, axes))
     return Tensor._wrap(np.transpose(x._array, axes))
 
 
 def reshape(x: AnyTensor, shape: Sequence[int]) -> AnyTensor:
     """Same elements in new dims; one dim may be -1; the sizes must agree."""
+    require_tensor("reshape", "x", x)
+    shape = _ints("reshape", "shape", shape)
     target = _rule(_rules.reshape(x.shape, shape))
     return Tensor._wrap(x._array.reshape(target.as_tuple()))
 
 
 def take(x: AnyTensor, indices: AnyTensor, axis: int = 0) -> AnyTensor:
     """Gather along ``axis`` with an int64 index tensor; every index must be in bounds."""
+    require_tensor("take", "x", x)
+    require_tensor("take", "indices", indices)
+    axis = _axes(axis, allow_none=False)
     if indices.dtype != np.int64:
         raise DTypeError(f"take: indices must be int64, got {indices.dtype}")
     _rule(_rules.take(x.shape, indices.shape, axis))
@@ -383,8 +495,10 @@ def take(x: AnyTensor, indices: AnyTensor, axis: int = 0) -> AnyTensor:
 
 def one_hot(ids: AnyTensor, num_classes: int, dtype: npt.DTypeLike = np.float32) -> AnyTensor:
     """``[*S]`` int ids -> ``[*S, num_classes]`` rows with a single 1; ids in ``[0, n)``."""
+    require_tensor("one_hot", "ids", ids)
     if ids.dtype != np.int64:
         raise DTypeError(f"one_hot: ids must be int64, got {ids.dtype}")
+    require_int(num_classes=num_classes)
     if num_classes <= 0:
         raise ShapeError(f"one_hot: num_classes must be positive, got {num_classes}")
     a = ids._array
@@ -402,6 +516,8 @@ def _empty_axis(x: AnyTensor, axis: int | tuple[int, ...] | None) -> bool:
 def _reduce(
     op: str, x: AnyTensor, axis: int | tuple[int, ...] | None, keepdims: bool, fn: Any
 ) -> AnyTensor:
+    require_tensor(op, "x", x)
+    axis = _axes(axis, allow_none=True)
     _rule(_rules.reduce(op, x.shape, axis, keepdims))
     if op == "max" and _empty_axis(x, axis):
         raise ShapeError(f"{op}: cannot reduce over an empty axis of {x.shape}")
@@ -419,6 +535,8 @@ def mean(
     x: AnyTensor, axis: int | tuple[int, ...] | None = None, keepdims: bool = False
 ) -> AnyTensor:
     """Mean over ``axis`` (all if ``None``); the reduced dims must be non-empty."""
+    require_tensor("mean", "x", x)
+    axis = _axes(axis, allow_none=True)
     _require_float("mean", x)
     _rule(_rules.reduce("mean", x.shape, axis, keepdims))
     if _empty_axis(x, axis):
@@ -435,6 +553,8 @@ def max_(
 
 def argmax(x: AnyTensor, axis: int = -1) -> AnyTensor:
     """Index of the maximum along ``axis``, as int64; that axis is removed."""
+    require_tensor("argmax", "x", x)
+    axis = _axes(axis, allow_none=False)
     _rule(_rules.reduce("argmax", x.shape, axis, False))
     if x._array.shape[axis] == 0:
         raise ShapeError(f"argmax: axis {axis} of {x.shape} is empty")
@@ -442,6 +562,7 @@ def argmax(x: AnyTensor, axis: int = -1) -> AnyTensor:
 
 
 def _unary(op: str, x: Tensor[*Dims], fn: Any) -> Tensor[*Dims]:
+    require_tensor(op, "x", x)
     _require_float(op, x)
     return Tensor(np.asarray(fn(x._array)))
 
@@ -472,6 +593,8 @@ def relu(x: Tensor[*Dims]) -> Tensor[*Dims]:
 
 
 def _axis_op(op: str, x: Tensor[*Dims], axis: int, fn: Any) -> Tensor[*Dims]:
+    require_tensor(op, "x", x)
+    axis = _axes(axis, allow_none=False)
     _require_float(op, x)
     x.shape.axis(axis, op)
     if x._array.shape[axis] == 0:
@@ -491,6 +614,8 @@ def log_softmax(x: Tensor[*Dims], axis: int = -1) -> Tensor[*Dims]:
 
 def logsumexp(x: AnyTensor, axis: int = -1) -> AnyTensor:
     """Stable ``log(sum(exp(x)))`` along ``axis``, which is removed."""
+    require_tensor("logsumexp", "x", x)
+    axis = _axes(axis, allow_none=False)
     _require_float("logsumexp", x)
     _rule(_rules.reduce("logsumexp", x.shape, axis, False))
     if x._array.shape[axis] == 0:

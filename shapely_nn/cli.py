@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 MYPY_MISSING = (
-    "shapely-nn check needs mypy, which is optional at run time: "
-    "pip install 'shapely_nn[mypy]'"
+    "shapely-nn check needs mypy, which is optional at run time: pip install 'shapely_nn[mypy]'"
 )
 
 

@@ -22,25 +22,34 @@ from typing import Annotated, Any
 import numpy as np
 from beartype.vale import Is
 
-from shapely_nn._tensor import Tensor
-
 __all__ = [
     "GuardError",
     "NonNegative",
     "NonZero",
     "Positive",
     "below",
+    "describe",
     "divisible_by",
     "reason_divisible",
     "reason_ids_in_range",
     "reason_index",
+    "reason_nonnegative",
     "reason_nonzero",
+    "reason_number_type",
     "reason_positive",
+    "reason_rate",
+    "reason_size_type",
     "require_divisible",
     "require_ids_in_range",
     "require_index",
     "require_nonzero",
+    "require_int",
+    "require_nonnegative",
+    "require_nonnegative_number",
     "require_positive",
+    "require_positive_number",
+    "require_rate",
+    "require_size",
     "token_ids",
 ]
 
@@ -57,9 +66,54 @@ def reason_positive(name: str, value: int) -> str | None:
     return None if value > 0 else f"{name} > 0 does not hold: {name} = {value}"
 
 
+def reason_nonnegative(name: str, value: int) -> str | None:
+    """``value >= 0``."""
+    return None if value >= 0 else f"{name} >= 0 does not hold: {name} = {value}"
+
+
 def reason_nonzero(name: str, value: int) -> str | None:
     """``value != 0``."""
     return None if value != 0 else f"{name} != 0 does not hold: {name} = 0"
+
+
+def describe(value: object) -> str:
+    """What a value is, for messages: ``bool True``, ``numpy.ndarray of shape (2, 3) ...``."""
+    if value is None:
+        return "None"
+    kind = type(value)
+    name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+    if isinstance(value, np.ndarray):
+        return f"numpy.ndarray of shape {value.shape} and dtype {value.dtype}"
+    if isinstance(value, int | float | str | bool):
+        return f"{name} {value!r}"
+    if isinstance(value, list | tuple):
+        return f"{name} of length {len(value)}"
+    return name
+
+
+def reason_size_type(name: str, value: Any) -> str | None:
+    """``value`` is an ``int`` (a NumPy integer too) and not a ``bool``: sizes, lengths, counts."""
+    if isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):
+        return None
+    hint = (
+        "; a bool is not a size, a count or an index" if isinstance(value, bool | np.bool_) else ""
+    )
+    return f"{name} must be an int, got {describe(value)}{hint}"
+
+
+def reason_number_type(name: str, value: Any) -> str | None:
+    """``value`` is a finite real number and not a ``bool``: rates, learning rates, scales."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
+        hint = "; a bool is not a number here" if isinstance(value, bool | np.bool_) else ""
+        return f"{name} must be a real number, got {describe(value)}{hint}"
+    if isinstance(value, np.complexfloating) or not np.isfinite(value):
+        return f"{name} must be a finite real number, got {value!r}"
+    return None
+
+
+def reason_rate(name: str, value: float) -> str | None:
+    """``0 <= value <= 1`` (a probability such as a dropout rate)."""
+    return None if 0 <= value <= 1 else f"0 <= {name} <= 1 does not hold: {name} = {value}"
 
 
 def reason_divisible(name: str, value: int, divisor_name: str, divisor: int) -> str | None:
@@ -83,6 +137,8 @@ def reason_index(name: str, index: int, size: int) -> str | None:
 
 def reason_ids_in_range(name: str, ids: Any, vocab: int) -> str | None:
     """Every id in ``[0, vocab)``; names the first offender and its position."""
+    from shapely_nn._tensor import Tensor  # the tensor core imports the guards, not back
+
     array = np.asarray(ids.numpy() if isinstance(ids, Tensor) else ids)
     if array.dtype.kind not in "iu":
         return f"{name} must be integer token ids, got dtype {array.dtype}"
@@ -108,6 +164,56 @@ def require_positive(**values: int) -> None:
     """``GuardError`` unless every named value is ``> 0``: ``require_positive(seq_len=t)``."""
     for name, value in values.items():
         _raise(reason_positive(name, value))
+
+
+def _raise_type(reason: str | None) -> None:
+    if reason is not None:
+        raise TypeError(reason)
+
+
+def require_int(**values: Any) -> None:
+    """``TypeError`` unless every named value is an ``int`` and not a ``bool``: axes, indices."""
+    for name, value in values.items():
+        _raise_type(reason_size_type(name, value))
+
+
+def require_size(**values: Any) -> None:
+    """Every named value is an ``int > 0`` (not a ``bool``): sizes, lengths, counts, steps.
+
+    ``TypeError`` for a value that is not an int (``True``, ``2.5``, ``"8"``, ``None``),
+    ``GuardError`` (``max_len > 0 does not hold: max_len = -1``) for one that is ``<= 0``.
+    """
+    require_int(**values)
+    for name, value in values.items():
+        _raise(reason_positive(name, value))
+
+
+def require_rate(**values: Any) -> None:
+    """Every named value is a real number in ``[0, 1]`` (not a ``bool``): dropout rates."""
+    for name, value in values.items():
+        _raise_type(reason_number_type(name, value))
+        _raise(reason_rate(name, value))
+
+
+def require_positive_number(**values: Any) -> None:
+    """Every named value is a finite real number ``> 0`` (not a ``bool``): lr, eps, scales."""
+    for name, value in values.items():
+        _raise_type(reason_number_type(name, value))
+        _raise(reason_positive(name, value))
+
+
+def require_nonnegative(**values: Any) -> None:
+    """Every named value is an ``int >= 0`` (not a ``bool``): seeds, start indices."""
+    require_int(**values)
+    for name, value in values.items():
+        _raise(reason_nonnegative(name, value))
+
+
+def require_nonnegative_number(**values: Any) -> None:
+    """Every named value is a finite real number ``>= 0`` (not a ``bool``): momentum, decay."""
+    for name, value in values.items():
+        _raise_type(reason_number_type(name, value))
+        _raise(reason_nonnegative(name, value))
 
 
 def require_nonzero(**values: int) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from shapely_nn.layers._base import require_module
 from shapely_nn.modules._compose import (
     Chain,
     Concat,
@@ -128,6 +129,7 @@ def to_mermaid(
     output: str = "output",
 ) -> str:
     """The module as mermaid text; ``names`` maps ``id(part)`` to a display name."""
+    require_module("to_mermaid", module)
     g = _Graph(names or {})
     g.lines.append("flowchart LR")
     width = sizes(module)[0]

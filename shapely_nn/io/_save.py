@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 
 from shapely_nn import __version__
-from shapely_nn.layers._base import Array, Layer
+from shapely_nn._tensor import describe
+from shapely_nn.layers._base import Array, Layer, require_module
 
 FORMAT = "shapely_nn.module"
 FORMAT_VERSION = 1
@@ -56,8 +57,18 @@ def _encode(value: Any, path: str, arrays: dict[str, Array]) -> Any:
     raise TypeError(f"save: cannot store {type(value).__name__} at {path or 'the root'}")
 
 
+def as_path(callee: str, path: object) -> Path:
+    """``path`` as a ``Path`` if it is a ``str`` or an ``os.PathLike``, else a ``TypeError``."""
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(
+            f'{callee}: argument "path" must be a str or an os.PathLike, got {describe(path)}'
+        )
+    return Path(path)
+
+
 def save(module: Layer, path: str | os.PathLike[str]) -> None:
     """Write ``module`` to ``path`` (``.npz``), atomically."""
+    require_module("save", module)
     arrays: dict[str, Array] = {}
     tree = _encode(module, "", arrays)
     header = {"format": FORMAT, "version": FORMAT_VERSION, "library": __version__, "tree": tree}
@@ -65,7 +76,7 @@ def save(module: Layer, path: str | os.PathLike[str]) -> None:
     names = dict(zip(arrays, payload, strict=True))
     header["names"] = names
     blob = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
-    target = Path(path)
+    target = as_path("save", path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -156,6 +167,8 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, Array]]:
             files = {name: npz[name] for name in npz.files if name != _HEADER}
     except ModelFileError:
         raise
+    except FileNotFoundError as exc:
+        raise ModelFileError(f"load: no such file: {path}") from exc
     except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError, UnicodeDecodeError) as exc:
         raise ModelFileError(f"load: {path} is truncated or corrupt ({exc})") from exc
     if not isinstance(header, dict) or header.get("format") != FORMAT:
@@ -173,7 +186,7 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, Array]]:
 
 def load(path: str | os.PathLike[str]) -> Any:
     """Read a module written by ``save``; ``ModelFileError`` if the file is not sound."""
-    header, arrays = _read(Path(path))
+    header, arrays = _read(as_path("load", path))
     tree = header.get("tree")
     _check_arrays(tree, arrays)
     module = _decode(tree, arrays)

@@ -10,6 +10,7 @@ import functools
 from typing import Any
 
 from shapely_nn.layers import Linear
+from shapely_nn.layers._base import require_module
 
 
 def require_torch() -> Any:
@@ -31,6 +32,7 @@ def as_parameter(torch: Any, array: Any) -> Any:
 @functools.singledispatch
 def to_torch(module: object) -> Any:
     """The ``torch.nn`` module equivalent to ``module``, with equal parameters."""
+    require_module("to_torch", module)
     raise TypeError(f"to_torch: no PyTorch mapping for {type(module).__name__}")
 
 

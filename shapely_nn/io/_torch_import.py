@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from shapely_nn._shape import ShapeError
+from shapely_nn._tensor import describe
 from shapely_nn.io._torch import require_torch, to_torch
 from shapely_nn.io._torch_attention import activation_name
 from shapely_nn.layers import (
@@ -37,7 +38,7 @@ from shapely_nn.layers import (
     TransformerEncoderLayer,
 )
 from shapely_nn.layers._attention import EncoderAttention, ScaledDotProductAttention
-from shapely_nn.layers._base import Array, Layer
+from shapely_nn.layers._base import Array, Layer, ParameterNameError, require_module
 from shapely_nn.layers._gru import GRUCell
 from shapely_nn.layers._lstm import LSTMCell
 from shapely_nn.layers._rnn import RNNCell
@@ -67,6 +68,12 @@ def load_state_dict(module: L, state_dict: Mapping[str, Any], *, by_position: bo
     ``by_position`` matches entries in order instead of by name, for a state dict of a module
     with the same structure but other names (an ``nn.Sequential`` for a ``Chain``).
     """
+    require_module("load_state_dict", module)
+    if not isinstance(state_dict, Mapping):
+        raise TypeError(
+            'load_state_dict: argument "state_dict" must be a mapping name -> tensor (a torch '
+            f"state_dict()), got {describe(state_dict)}"
+        )
     params = module.parameters()
     probe_arrays: dict[str, Array] = {}
     start = 1  # 0 marks a place that holds none of our elements
@@ -79,13 +86,16 @@ def load_state_dict(module: L, state_dict: Mapping[str, Any], *, by_position: bo
     incoming = {k: _numpy(v).astype(np.float64) for k, v in state_dict.items()}
     if by_position:
         if len(incoming) != len(probe):
-            raise KeyError(
-                f"load_state_dict: {len(incoming)} entries for an export with {len(probe)}"
+            raise ParameterNameError(
+                f"load_state_dict: state_dict has {len(incoming)} entries for an export with "
+                f"{len(probe)}"
             )
         incoming = dict(zip(probe, incoming.values(), strict=True))
     if set(incoming) != set(probe):
         missing, extra = sorted(set(probe) - set(incoming)), sorted(set(incoming) - set(probe))
-        raise KeyError(f"load_state_dict: missing keys {missing}, unexpected keys {extra}")
+        raise ParameterNameError(
+            f"load_state_dict: state_dict is missing keys {missing}, has unexpected keys {extra}"
+        )
     for key, value in incoming.items():
         if value.shape != tuple(probe[key].shape):
             raise ShapeError(

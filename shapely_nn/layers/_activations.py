@@ -20,7 +20,7 @@ from numpy.polynomial import chebyshev
 
 from shapely_nn import functional
 from shapely_nn._shape import ShapeError
-from shapely_nn._tensor import Tensor
+from shapely_nn._tensor import DTypeError, Tensor, array_of
 from shapely_nn.layers._base import Array, GradRecord, Layer
 
 Dims = TypeVarTuple("Dims")
@@ -165,10 +165,10 @@ def wrap(a: Array) -> Tensor[*tuple[Any, ...]]:
 
 
 def check_float_input(layer: str, x: Tensor[*tuple[Any, ...]]) -> Array:
-    """The array of ``x``, or ``TypeError`` unless it is float32/float64."""
-    a = x.numpy()
+    """The array of ``x``, or ``TypeError`` unless it is a float32/float64 ``Tensor``."""
+    a = array_of(layer, "x", x)
     if a.dtype not in (np.float32, np.float64):
-        raise TypeError(f"{layer} expects a float32 or float64 tensor, got {a.dtype}")
+        raise DTypeError(f"{layer} expects a float32 or float64 tensor, got {a.dtype}")
     return a
 
 
@@ -209,7 +209,7 @@ class _Activation(Layer):
         self, cache: _ActivationCache, grad_y: Tensor[*Dims]
     ) -> tuple[NoGrads, Tensor[*Dims]]:
         """Reverse pass: ``dL/dx = dL/dy * f'(x)``."""
-        g = grad_y.numpy()
+        g = array_of(f"{type(self).__name__}.backward", "grad_y", grad_y)
         check_grad_shape(type(self).__name__, cache.x.shape, g)
         return NoGrads(), Tensor(self._vjp(cache, g))
 

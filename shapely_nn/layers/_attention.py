@@ -21,8 +21,8 @@ from typing import Any, Generic, TypeVar, TypeVarTuple
 import numpy as np
 
 from shapely_nn._shape import ShapeError
-from shapely_nn._tensor import Tensor
-from shapely_nn.guards import require_positive
+from shapely_nn._tensor import DTypeError, Tensor, array_of, optional_array_of
+from shapely_nn.guards import require_positive, require_size
 from shapely_nn.layers._activations import NoGrads
 from shapely_nn.layers._base import (
     Array,
@@ -67,6 +67,13 @@ def _check_seed_inputs(where: str, hidden: Array, encoder_outputs: Array) -> Non
     require_positive(seq_len=encoder_outputs.shape[-2], hidden_dim=hidden.shape[-1])
 
 
+def _require_floats(where: str, **arrays: Array) -> None:
+    """``DTypeError`` naming the first argument that is not a float array."""
+    for name, a in arrays.items():
+        if a.dtype.kind != "f":
+            raise DTypeError(f"{where}: {name} must be a float tensor, got dtype {a.dtype}")
+
+
 def attention_scores(weight: Array, hidden: Array, encoder_outputs: Array) -> Array:
     """Unnormalised scores ``(W h) . enc_t``: ``[H, H], [*B, H], [*B, T, H] -> [*B, T]``."""
     projected = hidden @ weight.T
@@ -83,7 +90,11 @@ def compute_attention_weights(
 
     Shape rule: ``[H, H], [*B, H], [*B, SeqLen, H] -> [*B, SeqLen]``.
     """
-    w, h, enc = weight.numpy(), decoder_hidden.numpy(), encoder_outputs.numpy()
+    where = "compute_attention_weights"
+    w = array_of(where, "weight", weight)
+    h = array_of(where, "decoder_hidden", decoder_hidden)
+    enc = array_of(where, "encoder_outputs", encoder_outputs)
+    _require_floats(where, weight=w, decoder_hidden=h, encoder_outputs=enc)
     _check_seed_inputs("compute_attention_weights", h, enc)
     if w.shape != (h.shape[-1], h.shape[-1]):
         raise ShapeError(
@@ -100,7 +111,9 @@ def apply_attention(
 
     Shape rule: ``[*B, SeqLen], [*B, SeqLen, H] -> [*B, H]``.
     """
-    a, enc = weights.numpy(), encoder_outputs.numpy()
+    a = array_of("apply_attention", "weights", weights)
+    enc = array_of("apply_attention", "encoder_outputs", encoder_outputs)
+    _require_floats("apply_attention", weights=a, encoder_outputs=enc)
     if enc.ndim < 2 or a.shape != enc.shape[:-1]:
         raise ShapeError(
             f"apply_attention expects weights [*B, SeqLen] and encoder_outputs "
@@ -146,7 +159,7 @@ class EncoderAttention(Layer, Generic[Hidden]):
     weight: Array
 
     def __init__(self, hidden_dim: Hidden, *, rng: Rng, dtype: Any = np.float32) -> None:
-        require_positive(hidden_dim=hidden_dim)
+        require_size(hidden_dim=hidden_dim)
         bound = 1.0 / math.sqrt(hidden_dim)
         weight = uniform(
             as_generator(rng), bound, (hidden_dim, hidden_dim), require_float_dtype(dtype)
@@ -161,8 +174,9 @@ class EncoderAttention(Layer, Generic[Hidden]):
     def _check(
         self, decoder_hidden: Tensor[*tuple[Any, ...]], encoder_outputs: Tensor[*tuple[Any, ...]]
     ) -> tuple[Array, Array]:
-        h, enc = decoder_hidden.numpy(), encoder_outputs.numpy()
         name = f"EncoderAttention[{self.hidden_dim}]"
+        h = array_of(name, "decoder_hidden", decoder_hidden)
+        enc = array_of(name, "encoder_outputs", encoder_outputs)
         if h.ndim == 0 or h.shape[-1] != self.hidden_dim:
             got = "a scalar" if h.ndim == 0 else f"{h.shape[-1]} in {decoder_hidden.shape}"
             raise ShapeError(
@@ -171,7 +185,7 @@ class EncoderAttention(Layer, Generic[Hidden]):
         _check_seed_inputs(name, h, enc)
         for label, a in (("decoder_hidden", h), ("encoder_outputs", enc)):
             if a.dtype != self.weight.dtype:
-                raise TypeError(
+                raise DTypeError(
                     f"{name}: {label} dtype {a.dtype} differs from weight {self.weight.dtype}"
                 )
         return h, enc
@@ -213,7 +227,7 @@ class EncoderAttention(Layer, Generic[Hidden]):
 
         ``grad_weights`` is the upstream gradient of the returned weights, if they were used.
         """
-        g = grad_context.numpy()
+        g = array_of("EncoderAttention.backward", "grad_context", grad_context)
         if g.shape != cache.hidden.shape:
             raise ShapeError(
                 f"EncoderAttention.backward: grad_context has shape {list(g.shape)}, expected "
@@ -222,7 +236,7 @@ class EncoderAttention(Layer, Generic[Hidden]):
         enc, a = cache.encoder_outputs, cache.weights
         grad_a = np.einsum("...h,...th->...t", g, enc)
         if grad_weights is not None:
-            extra = grad_weights.numpy()
+            extra = array_of("EncoderAttention.backward", "grad_weights", grad_weights)
             if extra.shape != a.shape:
                 raise ShapeError(
                     f"EncoderAttention.backward: grad_weights has shape {list(extra.shape)}, "
@@ -424,7 +438,7 @@ def _check_qkv(query: Array, key: Array, value: Array) -> None:
         )
     require_positive(query_len=query.shape[-2], key_len=key.shape[-2])
     if query.dtype not in (np.float32, np.float64) or not (query.dtype == key.dtype == value.dtype):
-        raise TypeError(
+        raise DTypeError(
             f"{where}: query, key and value must share one float dtype, got {query.dtype}, "
             f"{key.dtype}, {value.dtype}"
         )
@@ -447,16 +461,18 @@ class ScaledDotProductAttention(Layer):
         key_padding_mask: Tensor[*tuple[Any, ...]] | None,
         attn_mask: Tensor[*tuple[Any, ...]] | None,
     ) -> tuple[Array, Array, Array, Array | None]:
-        q, k, v = query.numpy(), key.numpy(), value.numpy()
+        where = "ScaledDotProductAttention"
+        q, k = array_of(where, "query", query), array_of(where, "key", key)
+        v = array_of(where, "value", value)
         _check_qkv(q, k, v)
         blocked = blocked_mask(
             q.shape[:-2],
             q.shape[-2],
             k.shape[-2],
             causal=causal,
-            key_padding_mask=None if key_padding_mask is None else key_padding_mask.numpy(),
-            attn_mask=None if attn_mask is None else attn_mask.numpy(),
-            where="ScaledDotProductAttention",
+            key_padding_mask=optional_array_of(where, "key_padding_mask", key_padding_mask),
+            attn_mask=optional_array_of(where, "attn_mask", attn_mask),
+            where=where,
         )
         if blocked is not None:  # no head axis here: drop the one blocked_mask adds
             blocked = blocked.reshape(blocked.shape[:-3] + blocked.shape[-2:])
@@ -502,7 +518,7 @@ class ScaledDotProductAttention(Layer):
         self, cache: AttentionCache, grad_out: Tensor[*Batch, Tq, Dv]
     ) -> tuple[NoGrads, Tensor[*Batch, Tq, Dk], Tensor[*Batch, Tk, Dk], Tensor[*Batch, Tk, Dv]]:
         """Reverse pass: ``(NoGrads(), dL/dq, dL/dk, dL/dv)``."""
-        g = grad_out.numpy()
+        g = array_of("ScaledDotProductAttention.backward", "grad_out", grad_out)
         expected = (*cache.query.shape[:-1], cache.value.shape[-1])
         if g.shape != expected:
             raise ShapeError(

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from shapely_nn._shape import ShapeError
+from shapely_nn._tensor import as_generator as as_generator, describe
 
 if TYPE_CHECKING:
     from shapely_nn.modules._compose import Chain, Module, Parallel
@@ -34,9 +35,24 @@ Array = npt.NDArray[Any]
 Rng = np.random.Generator | int
 
 
-def as_generator(rng: Rng) -> np.random.Generator:
-    """A ``Generator`` from a ``Generator`` or an int seed."""
-    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+class ParameterNameError(KeyError):
+    """Parameters or gradients named unlike the model's (``with_parameters``, optimizers).
+
+    A ``KeyError`` (the names are the keys of a mapping) whose message reads as written.
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def require_module(callee: str, module: object, name: str = "module") -> Layer:
+    """``module`` if it is a shapely_nn layer, module or model, else ``TypeError`` saying so."""
+    if not isinstance(module, Layer):
+        raise TypeError(
+            f'{callee}: argument "{name}" must be a shapely_nn layer, module or model, '
+            f"got {describe(module)}"
+        )
+    return module
 
 
 def uniform(rng: np.random.Generator, bound: float, shape: tuple[int, ...], dtype: Any) -> Array:
@@ -46,9 +62,15 @@ def uniform(rng: np.random.Generator, bound: float, shape: tuple[int, ...], dtyp
 
 def require_float_dtype(dtype: Any) -> np.dtype[Any]:
     """float32 or float64, else ``TypeError``."""
-    dt: np.dtype[Any] = np.dtype(dtype)
+    try:
+        # np.dtype(None) is float64: a missing dtype must not pass for one.
+        dt: np.dtype[Any] = np.dtype(dtype if dtype is not None else "O")
+    except (TypeError, ValueError, SyntaxError):  # np.dtype("01") is a SyntaxError
+        dt = np.dtype("O")
+    if dtype is None or dt == np.dtype("O"):
+        raise TypeError(f"dtype of layer parameters must be float32 or float64, got {dtype!r}")
     if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise TypeError(f"layer parameters must be float32 or float64, got {dt}")
+        raise TypeError(f"dtype of layer parameters must be float32 or float64, got {dt}")
     return dt
 
 
@@ -85,7 +107,7 @@ class Layer:
         current = self.parameters()
         unknown = sorted(set(params) - set(current))
         if unknown:
-            raise KeyError(f"{type(self).__name__} has no parameters {unknown}")
+            raise ParameterNameError(f"{type(self).__name__} has no parameters {unknown}")
         for name, array in params.items():
             old = current[name]
             if not isinstance(array, np.ndarray) or array.shape != old.shape:

@@ -20,7 +20,8 @@ from typing import Any, Literal, TypeVarTuple
 
 import numpy as np
 
-from shapely_nn._tensor import Tensor
+from shapely_nn._tensor import Tensor, array_of, describe
+from shapely_nn.guards import require_rate
 from shapely_nn.layers._activations import NoGrads, check_float_input, check_grad_shape
 from shapely_nn.layers._base import Array, Layer
 
@@ -34,6 +35,7 @@ KEEP_FLOOR = 1e-12
 
 def dropout_inference_spec(p: float, x: Array) -> Array:
     """The seeds' deterministic dropout: ``(1 - p) * x``; ``[*S] -> [*S]``."""
+    require_rate(p=p)
     out: Array = x * x.dtype.type(1.0 - p)
     return out
 
@@ -64,8 +66,7 @@ class Dropout(Layer):
     inference: InferenceRule = "spec"
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.p <= 1.0:
-            raise ValueError(f"Dropout: p must be in [0, 1], got {self.p}")
+        require_rate(p=self.p)
         if self.inference not in ("spec", "identity"):
             raise ValueError(
                 f"Dropout: inference must be 'spec' or 'identity', got {self.inference!r}"
@@ -90,7 +91,7 @@ class Dropout(Layer):
 
     def backward(self, cache: DropoutCache, grad_y: Tensor[*Dims]) -> tuple[NoGrads, Tensor[*Dims]]:
         """Reverse pass: the same mask and scaling applied to ``dL/dy``."""
-        g = grad_y.numpy()
+        g = array_of("Dropout.backward", "grad_y", grad_y)
         check_grad_shape("Dropout", cache.shape, g)
         if cache.keep is None:
             return NoGrads(), Tensor(self._deterministic(g))
@@ -104,6 +105,12 @@ class Dropout(Layer):
 
 def draw_keep_mask(rng: np.random.Generator, p: float, shape: tuple[int, ...]) -> Array:
     """A boolean mask, each element ``True`` (kept) with probability ``1 - p``."""
+    if not isinstance(rng, np.random.Generator):
+        # the training switch: an int seed here would silently repeat one mask every step
+        raise TypeError(
+            "rng must be a numpy.random.Generator (training) or None (inference), "
+            f"got {describe(rng)}"
+        )
     if p <= 0.0:
         return np.ones(shape, dtype=bool)
     keep: Array = rng.random(shape, dtype=np.float32) >= p

@@ -20,7 +20,8 @@ from typing import Any, Generic, TypeVar, TypeVarTuple
 import numpy as np
 
 from shapely_nn._shape import ShapeError
-from shapely_nn._tensor import DTypeError, Tensor
+from shapely_nn._tensor import DTypeError, Tensor, array_of
+from shapely_nn.guards import require_size
 from shapely_nn.layers._base import Array, GradRecord, Layer, Rng, as_generator, require_float_dtype
 
 Vocab = TypeVar("Vocab", bound=int)
@@ -47,11 +48,7 @@ class Embedding(Layer, Generic[Vocab, Embed]):
     def __init__(
         self, vocab_size: Vocab, embed_dim: Embed, *, rng: Rng, dtype: Any = np.float32
     ) -> None:
-        if vocab_size <= 0 or embed_dim <= 0:
-            raise ShapeError(
-                f"Embedding: sizes must be positive, got vocab_size={vocab_size}, "
-                f"embed_dim={embed_dim}"
-            )
+        require_size(vocab_size=vocab_size, embed_dim=embed_dim)
         dt = require_float_dtype(dtype)
         table = as_generator(rng).standard_normal((vocab_size, embed_dim)).astype(dt)
         object.__setattr__(self, "weight", table)
@@ -71,7 +68,7 @@ class Embedding(Layer, Generic[Vocab, Embed]):
 
     def __call__(self, ids: Tensor[*Seq]) -> Tensor[*Seq, Embed]:
         """Look up token ids, ``[*S] -> [*S, Embed]``; out-of-range ids give zero vectors."""
-        a = ids.numpy()
+        a = array_of("Embedding", "ids", ids)
         if a.dtype.kind not in "iu":
             raise DTypeError(
                 f"{self._label()} takes integer token ids, got dtype {a.dtype}; "
@@ -84,7 +81,7 @@ class Embedding(Layer, Generic[Vocab, Embed]):
         return Tensor(out)
 
     def _check_onehot(self, x: Tensor[*tuple[Any, ...]]) -> Array:
-        a = x.numpy()
+        a = array_of("Embedding.forward_onehot", "onehot", x)
         if a.ndim == 0 or a.shape[-1] != self.vocab_size:
             got = "a scalar" if a.ndim == 0 else f"{a.shape[-1]} in {x.shape}"
             raise ShapeError(
@@ -92,7 +89,7 @@ class Embedding(Layer, Generic[Vocab, Embed]):
                 f"got {got}"
             )
         if a.dtype != self.weight.dtype:
-            raise TypeError(
+            raise DTypeError(
                 f"{self._label()}: one-hot dtype {a.dtype} differs from weight {self.weight.dtype}"
             )
         return a
@@ -106,7 +103,7 @@ class Embedding(Layer, Generic[Vocab, Embed]):
     ) -> tuple[EmbeddingGrads, Tensor[*Seq, Vocab]]:
         """Reverse of ``forward_onehot``: ``dE = Σ x ⊗ dY`` and ``dx = dY @ Eᵀ`` ``[*S, Vocab]``."""
         x = self._check_onehot(onehot)
-        g = grad_y.numpy()
+        g = array_of("Embedding.backward_onehot", "grad_y", grad_y)
         if g.shape != (*x.shape[:-1], self.embed_dim):
             raise ShapeError(
                 f"{self._label()}.backward_onehot: grad_y has shape {grad_y.shape}, expected "

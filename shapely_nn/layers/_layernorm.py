@@ -8,8 +8,8 @@ from typing import Any, Generic, TypeVar, TypeVarTuple
 import numpy as np
 
 from shapely_nn._shape import ShapeError
-from shapely_nn._tensor import Tensor
-from shapely_nn.guards import require_positive
+from shapely_nn._tensor import DTypeError, Tensor, array_of
+from shapely_nn.guards import require_positive_number, require_size
 from shapely_nn.layers._base import Array, GradRecord, Layer, require_float_dtype
 from shapely_nn.layers._workspace import carve_named
 
@@ -105,7 +105,8 @@ class LayerNorm(Layer, Generic[D]):
     eps: float
 
     def __init__(self, size: D, *, eps: float = 1e-5, dtype: Any = np.float32) -> None:
-        require_positive(size=size)
+        require_size(size=size)
+        require_positive_number(eps=eps)
         dt = require_float_dtype(dtype)
         object.__setattr__(self, "weight", np.ones(size, dtype=dt))
         object.__setattr__(self, "bias", np.zeros(size, dtype=dt))
@@ -114,6 +115,7 @@ class LayerNorm(Layer, Generic[D]):
     @classmethod
     def from_arrays(cls, weight: Array, bias: Array, *, eps: float = 1e-5) -> LayerNorm[Any]:
         """A layer with these parameters (weight ``[D]``, bias ``[D]``)."""
+        require_positive_number(eps=eps)
         if weight.ndim != 1 or bias.shape != weight.shape:
             raise ShapeError(
                 f"LayerNorm: weight and bias must both be [D], got weight "
@@ -137,12 +139,12 @@ class LayerNorm(Layer, Generic[D]):
 
     def check_input(self, x: Tensor[*tuple[Any, ...]]) -> Array:
         """The array of ``x``, or ``ShapeError``/``TypeError`` naming the layer and the dim."""
-        a = x.numpy()
+        a = array_of("LayerNorm", "x", x)
         if a.ndim == 0 or a.shape[-1] != self.size:
             got = "a scalar" if a.ndim == 0 else f"{a.shape[-1]} in {x.shape}"
             raise ShapeError(f"LayerNorm[{self.size}] expects last dim {self.size}, got {got}")
         if a.dtype != self.weight.dtype:
-            raise TypeError(
+            raise DTypeError(
                 f"LayerNorm: input dtype {a.dtype} differs from weight {self.weight.dtype}"
             )
         return a
@@ -196,5 +198,5 @@ class LayerNorm(Layer, Generic[D]):
         self, cache: LayerNormCache, grad_y: Tensor[*Batch, D]
     ) -> tuple[LayerNormGrads, Tensor[*Batch, D]]:
         """Reverse pass: ``weight``/``bias`` gradients and ``dL/dx``."""
-        grads, grad_x = self.backward_array(cache, grad_y.numpy())
+        grads, grad_x = self.backward_array(cache, array_of("LayerNorm.backward", "grad_y", grad_y))
         return grads, Tensor(grad_x)

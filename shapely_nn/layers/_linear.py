@@ -9,7 +9,8 @@ from typing import Any, Generic, TypeVar, TypeVarTuple
 import numpy as np
 
 from shapely_nn._shape import ShapeError
-from shapely_nn._tensor import Tensor
+from shapely_nn._tensor import DTypeError, Tensor, array_of
+from shapely_nn.guards import require_size
 from shapely_nn.layers._base import (
     Array,
     GradRecord,
@@ -47,11 +48,7 @@ class Linear(Layer, Generic[In, Out]):
     def __init__(
         self, in_features: In, out_features: Out, *, rng: Rng, dtype: Any = np.float32
     ) -> None:
-        if in_features <= 0 or out_features <= 0:
-            raise ShapeError(
-                f"Linear: sizes must be positive, got in_features={in_features}, "
-                f"out_features={out_features}"
-            )
+        require_size(in_features=in_features, out_features=out_features)
         gen = as_generator(rng)
         dt = require_float_dtype(dtype)
         bound = 1.0 / math.sqrt(in_features)
@@ -85,7 +82,7 @@ class Linear(Layer, Generic[In, Out]):
         return int(self.weight.shape[0])
 
     def _check_input(self, x: Tensor[*tuple[Any, ...]]) -> Array:
-        a = x.numpy()
+        a = array_of("Linear", "x", x)
         if a.ndim == 0 or a.shape[-1] != self.in_features:
             got = "a scalar" if a.ndim == 0 else f"{a.shape[-1]} in {x.shape}"
             raise ShapeError(
@@ -93,7 +90,7 @@ class Linear(Layer, Generic[In, Out]):
                 f"{self.in_features}, got {got}"
             )
         if a.dtype != self.weight.dtype:
-            raise TypeError(
+            raise DTypeError(
                 f"Linear: input dtype {a.dtype} differs from weight {self.weight.dtype}"
             )
         return a
@@ -112,7 +109,7 @@ class Linear(Layer, Generic[In, Out]):
         self, cache: Array, grad_out: Tensor[*Batch, Out]
     ) -> tuple[LinearGrads, Tensor[*Batch, In]]:
         """Reverse pass: parameter gradients summed over all leading dims, and ``dL/dx``."""
-        g = grad_out.numpy()
+        g = array_of("Linear.backward", "grad_out", grad_out)
         if g.shape != (*cache.shape[:-1], self.out_features):
             raise ShapeError(
                 f"Linear.backward: grad_out has shape {list(g.shape)}, expected "

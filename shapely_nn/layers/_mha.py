@@ -23,8 +23,14 @@ from typing import Any, Generic, Literal, TypeVar, TypeVarTuple
 import numpy as np
 
 from shapely_nn._shape import ShapeError
-from shapely_nn._tensor import Tensor
-from shapely_nn.guards import require_divisible, require_positive
+from shapely_nn._tensor import DTypeError, Tensor, array_of, optional_array_of
+from shapely_nn.guards import (
+    GuardError,
+    require_divisible,
+    require_positive,
+    require_rate,
+    require_size,
+)
 from shapely_nn.layers._attention import AttentionCache, blocked_mask, sdpa_backward, sdpa_forward
 from shapely_nn.layers._base import (
     Array,
@@ -99,7 +105,7 @@ class MultiHeadAttention(Layer, Generic[Embed, Heads]):
         rng: Rng,
         dtype: Any = np.float32,
     ) -> None:
-        require_positive(embed_dim=embed_dim, heads=num_heads)
+        require_size(embed_dim=embed_dim, heads=num_heads)
         require_divisible("embed_dim", embed_dim, "heads", num_heads)
         gen = as_generator(rng)
         dt = require_float_dtype(dtype)
@@ -115,7 +121,7 @@ class MultiHeadAttention(Layer, Generic[Embed, Heads]):
             self, "out_proj", Linear.from_arrays(out_weight, np.zeros(embed_dim, dtype=dt))
         )
         object.__setattr__(self, "num_heads", int(num_heads))
-        object.__setattr__(self, "dropout", _check_dropout(dropout))
+        object.__setattr__(self, "dropout", check_dropout(dropout))
 
     @classmethod
     def from_arrays(
@@ -130,7 +136,7 @@ class MultiHeadAttention(Layer, Generic[Embed, Heads]):
     ) -> MultiHeadAttention[Any, Any]:
         """A layer with PyTorch's parameters (``in_proj_weight`` ``[3E, E]``, ...)."""
         embed_dim = out_proj_weight.shape[0]
-        require_positive(heads=num_heads)
+        require_size(heads=num_heads)
         require_divisible("embed_dim", embed_dim, "heads", num_heads)
         if in_proj_weight.shape != (3 * embed_dim, embed_dim):
             raise ShapeError(
@@ -141,7 +147,7 @@ class MultiHeadAttention(Layer, Generic[Embed, Heads]):
         object.__setattr__(out, "in_proj", Linear.from_arrays(in_proj_weight, in_proj_bias))
         object.__setattr__(out, "out_proj", Linear.from_arrays(out_proj_weight, out_proj_bias))
         object.__setattr__(out, "num_heads", int(num_heads))
-        object.__setattr__(out, "dropout", _check_dropout(dropout))
+        object.__setattr__(out, "dropout", check_dropout(dropout))
         return out
 
     @property
@@ -159,7 +165,7 @@ class MultiHeadAttention(Layer, Generic[Embed, Heads]):
         return f"MultiHeadAttention[{self.embed_dim}, {self.num_heads}]"
 
     def _check(self, label: str, x: Tensor[*tuple[Any, ...]]) -> Array:
-        a = x.numpy()
+        a = array_of(self._name(), label, x)
         if a.ndim < 2 or a.shape[-1] != self.embed_dim:
             got = f"rank {a.ndim}" if a.ndim < 2 else f"{a.shape[-1]} in {x.shape}"
             raise ShapeError(
@@ -167,7 +173,7 @@ class MultiHeadAttention(Layer, Generic[Embed, Heads]):
                 f"{self.embed_dim}, got {got}"
             )
         if a.dtype != self.in_proj.weight.dtype:
-            raise TypeError(
+            raise DTypeError(
                 f"{self._name()}: {label} dtype {a.dtype} differs from the parameters' "
                 f"{self.in_proj.weight.dtype}"
             )
@@ -318,8 +324,8 @@ class MultiHeadAttention(Layer, Generic[Embed, Heads]):
             q_arr.shape[-2],
             key_len,
             causal=causal,
-            key_padding_mask=None if key_padding_mask is None else key_padding_mask.numpy(),
-            attn_mask=None if attn_mask is None else attn_mask.numpy(),
+            key_padding_mask=optional_array_of(self._name(), "key_padding_mask", key_padding_mask),
+            attn_mask=optional_array_of(self._name(), "attn_mask", attn_mask),
             where=self._name(),
         )
         y, cache = self.forward_arrays(mode, arrays, blocked, rng)
@@ -405,7 +411,9 @@ class MultiHeadAttention(Layer, Generic[Embed, Heads]):
         ``dL/dkey`` / ``dL/dvalue`` are ``None`` when that argument was omitted (its gradient
         is then part of the one for the argument it defaulted to).
         """
-        grads, inputs = self.backward_arrays(cache, grad_y.numpy())
+        grads, inputs = self.backward_arrays(
+            cache, array_of(f"{self._name()}.backward", "grad_y", grad_y)
+        )
         padded: list[Any] = [Tensor(g) for g in inputs] + [None] * (3 - len(inputs))
         return grads, padded[0], padded[1], padded[2]
 
@@ -456,7 +464,9 @@ class MultiHeadAttention(Layer, Generic[Embed, Heads]):
         return grads, shaped
 
 
-def _check_dropout(p: float) -> float:
-    if not 0.0 <= p < 1.0:
-        raise ValueError(f"MultiHeadAttention: dropout must be in [0, 1), got {p}")
+def check_dropout(p: float) -> float:
+    """``p`` as a float if it is a rate in ``[0, 1)``, else ``TypeError``/``GuardError``."""
+    require_rate(dropout=p)
+    if p == 1.0:  # a rate of 1 would drop every attention weight (PyTorch refuses it too)
+        raise GuardError(f"0 <= dropout < 1 does not hold: dropout = {p}")
     return float(p)

@@ -20,9 +20,16 @@ from typing import Any, ClassVar, Generic, TypeVar, TypeVarTuple, cast
 import numpy as np
 
 from shapely_nn._shape import Shape, ShapeError
-from shapely_nn._tensor import Tensor
+from shapely_nn._tensor import (
+    DTypeError,
+    Tensor,
+    array_of,
+    describe,
+    require_tensor,
+    require_tensors,
+)
 from shapely_nn._typelevel import Add
-from shapely_nn.guards import require_positive
+from shapely_nn.guards import require_positive, require_size
 from shapely_nn.layers._base import (
     Array,
     GradRecord,
@@ -37,12 +44,8 @@ AnyTensor = Tensor[*tuple[Any, ...]]
 
 
 def check_sizes(kind: str, input_size: int, hidden_size: int) -> None:
-    """``ShapeError`` unless both sizes are positive."""
-    if input_size <= 0 or hidden_size <= 0:
-        raise ShapeError(
-            f"{kind}: sizes must be positive, got input_size={input_size}, "
-            f"hidden_size={hidden_size}"
-        )
+    """``TypeError`` unless both sizes are ints, ``GuardError`` unless they are positive."""
+    require_size(input_size=input_size, hidden_size=hidden_size)
 
 
 def init_gates(
@@ -126,13 +129,13 @@ class RecurrentParameters(Layer):
 
     def _check_dtype(self, what: str, a: Array) -> None:
         if a.dtype != self.dtype:
-            raise TypeError(
+            raise DTypeError(
                 f"{self._label()}: {what} dtype {a.dtype} differs from weights {self.dtype}"
             )
 
     def _check_sequence(self, x: AnyTensor) -> tuple[Array, tuple[int, ...]]:
         """``[T, *B, In]`` -> ``([T, N, In], B)``; guards ``seq_len > 0``."""
-        a = x.numpy()
+        a = array_of(self._label(), "x", x)
         if a.ndim < 2:
             raise ShapeError(
                 f"{self._label()} expects a time-major sequence [T, *B, {self.input_size}] "
@@ -150,7 +153,7 @@ class RecurrentParameters(Layer):
 
     def _check_step(self, x: AnyTensor, expected: int, what: str) -> tuple[Array, tuple[int, ...]]:
         """``[*B, expected]`` -> ``([N, expected], B)``."""
-        a = x.numpy()
+        a = array_of(self._label(), "x", x)
         if a.ndim == 0 or a.shape[-1] != expected:
             got = "a scalar" if a.ndim == 0 else f"{a.shape[-1]} in {x.shape}"
             raise ShapeError(f"{self._label()} expects last dim {what} = {expected}, got {got}")
@@ -159,19 +162,19 @@ class RecurrentParameters(Layer):
         return a.reshape(math.prod(batch), expected), batch
 
     def _check_states(
-        self, states: tuple[AnyTensor, ...] | None, batch: tuple[int, ...], names: tuple[str, ...]
+        self,
+        states: tuple[AnyTensor, ...] | None,
+        batch: tuple[int, ...],
+        names: tuple[str, ...],
+        arg: str = "state",
     ) -> tuple[Array, ...]:
         """Given states ``[*B, H]`` each, or zeros; -> ``[N, H]`` arrays."""
         n, h = math.prod(batch), self.hidden_size
         if states is None:
             return tuple(np.zeros((n, h), dtype=self.dtype) for _ in names)
-        if len(states) != len(names):
-            raise ShapeError(
-                f"{self._label()} expects a state of {len(names)} tensors "
-                f"({', '.join(names)}), got {len(states)}"
-            )
+        checked = require_tensors(self._label(), arg, states, len(names))
         out = []
-        for name, s in zip(names, states, strict=True):
+        for name, s in zip(names, checked, strict=True):
             a = s.numpy()
             if a.shape != (*batch, h):
                 raise ShapeError(
@@ -183,7 +186,7 @@ class RecurrentParameters(Layer):
         return tuple(out)
 
     def _check_grad(self, what: str, g: AnyTensor, shape: tuple[int, ...]) -> Array:
-        a = g.numpy()
+        a = array_of(f"{self._label()}.backward", what, g)
         if a.shape != shape:
             raise ShapeError(
                 f"{self._label()}.backward: {what} has shape {g.shape}, expected {Shape(shape)}"
@@ -227,9 +230,13 @@ def run_forward(
     x3: Array,
     batch: tuple[int, ...],
     state: tuple[AnyTensor, ...] | None,
+    arg: str = "state",
 ) -> tuple[Array, RecurrentCache]:
-    """Run the kernel on ``[T, N, In]``; -> outputs ``[T, *B, H]`` (array) and the cache."""
-    initial = layer._check_states(state, batch, state_names(layer))
+    """Run the kernel on ``[T, N, In]``; -> outputs ``[T, *B, H]`` (array) and the cache.
+
+    ``arg`` is the caller's name for ``state``, for messages.
+    """
+    initial = layer._check_states(state, batch, state_names(layer), arg)
     tape = layer._run(x3, initial)
     shape = (*batch, layer.hidden_size)
     final: tuple[AnyTensor, ...] = tuple(Tensor(s.reshape(shape)) for s in tape.final)
@@ -256,10 +263,10 @@ def run_backward(
     names = state_names(layer)
     finals: tuple[Array | None, ...] = (None,) * len(names)
     if grad_final is not None:
-        if len(grad_final) != len(names):
-            raise ShapeError(
+        if not isinstance(grad_final, tuple | list) or len(grad_final) != len(names):
+            raise TypeError(
                 f"{layer._label()}.backward: expected grads for the final state "
-                f"({', '.join(names)}), got {len(grad_final)} tensors"
+                f"({', '.join(names)}), got {describe(grad_final)}"
             )
         finals = tuple(
             layer._check_grad(f"grad of final {name}", g, shape).reshape(n, hidden)
@@ -275,7 +282,10 @@ def concat_forward(
     """The seeds' cell module spec: ``[*B, In + k*H]`` (``[x; h(; c)]``) -> ``[*B, k*H]``."""
     hidden = layer.hidden_size
     parts = split_concat(
-        layer._label(), v.numpy(), (layer.input_size, *(hidden,) * layer.num_states), what
+        layer._label(),
+        array_of(layer._label(), "xh", v),
+        (layer.input_size, *(hidden,) * layer.num_states),
+        what,
     )
     x, batch = layer._check_step(Tensor(parts[0]), layer.input_size, "In")
     states: tuple[AnyTensor, ...] = tuple(Tensor(p) for p in parts[1:])
@@ -318,7 +328,8 @@ class HiddenStateCell(Generic[In, H, G]):
         """One step that also returns its cache, ``[*B, In], [*B, H] -> [*B, H]``."""
         layer = cast(RecurrentParameters, self)
         a, batch = layer._check_step(x, layer.input_size, "In")
-        _, cache = run_forward(layer, a[None], batch, None if h is None else (h,))
+        state = None if h is None else (require_tensor(layer._label(), "h", h),)
+        _, cache = run_forward(layer, a[None], batch, state)
         return cache.final_state[0], cache
 
     def backward(

@@ -9,7 +9,8 @@ import numpy as np
 
 from shapely_nn import functional
 from shapely_nn._shape import ShapeError
-from shapely_nn._tensor import Tensor
+from shapely_nn._tensor import Tensor, array_of
+from shapely_nn.guards import require_int
 from shapely_nn.layers._activations import NoGrads, check_float_input, check_grad_shape
 from shapely_nn.layers._base import Array, Layer
 
@@ -48,6 +49,9 @@ def log_softmax_vjp(y: Array, grad_y: Array, axis: int = -1) -> Array:
 class _AxisLayer(Layer):
     axis: int = -1
 
+    def __post_init__(self) -> None:
+        require_int(axis=self.axis)
+
     def _check(self, x: Tensor[*Dims]) -> Array:
         a = check_float_input(type(self).__name__, x)
         needed = self.axis + 1 if self.axis >= 0 else -self.axis
@@ -77,7 +81,7 @@ class _AxisLayer(Layer):
 
     def backward(self, cache: Array, grad_y: Tensor[*Dims]) -> tuple[NoGrads, Tensor[*Dims]]:
         """Reverse pass: ``dL/dx`` from the cached output."""
-        g = grad_y.numpy()
+        g = array_of(f"{type(self).__name__}.backward", "grad_y", grad_y)
         check_grad_shape(type(self).__name__, cache.shape, g)
         with np.errstate(under="ignore"):
             return NoGrads(), Tensor(self._vjp(cache, g))

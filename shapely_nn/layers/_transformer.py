@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, TypeVarTuple
 import numpy as np
 
 from shapely_nn._shape import ShapeError
-from shapely_nn._tensor import Tensor
-from shapely_nn.guards import require_positive
+from shapely_nn._tensor import DTypeError, Tensor, array_of, optional_array_of
+from shapely_nn.guards import require_positive, require_size
 from shapely_nn.layers._activations import (
     ActivationName,
 )
@@ -55,6 +55,7 @@ from shapely_nn.layers._mha import (
     MultiHeadAttention,
     MultiHeadAttentionCache,
     MultiHeadAttentionGrads,
+    check_dropout,
 )
 from shapely_nn.layers._workspace import carve_named, carve_phased
 
@@ -72,28 +73,27 @@ Batch = TypeVarTuple("Batch")
 def _check_sequence(
     name: str, label: str, x: Tensor[*tuple[Any, ...]], embed: int, dtype: Any
 ) -> Array:
-    a = x.numpy()
+    a = array_of(name, label, x)
     if a.ndim < 2 or a.shape[-1] != embed:
         got = f"rank {a.ndim}" if a.ndim < 2 else f"{a.shape[-1]} in {x.shape}"
         raise ShapeError(
             f"{name} expects {label} [*B, SeqLen, Embed] with last dim (Embed) {embed}, got {got}"
         )
     if a.dtype != dtype:
-        raise TypeError(f"{name}: {label} dtype {a.dtype} differs from the parameters' {dtype}")
+        raise DTypeError(f"{name}: {label} dtype {a.dtype} differs from the parameters' {dtype}")
     require_positive(seq_len=a.shape[-2])
     return a
 
 
-def _mask_array(mask: Tensor[*tuple[Any, ...]] | None) -> Array | None:
-    return None if mask is None else mask.numpy()
+def _mask_array(name: str, label: str, mask: Tensor[*tuple[Any, ...]] | None) -> Array | None:
+    return optional_array_of(name, label, mask)
 
 
 def _check_config(
     embed_dim: int, num_heads: int, ff_dim: int, dropout: float, activation: str
 ) -> None:
-    require_positive(embed=embed_dim, heads=num_heads, ff_dim=ff_dim)
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+    require_size(embed=embed_dim, heads=num_heads, ff_dim=ff_dim)
+    check_dropout(dropout)
     if activation not in ("relu", "gelu"):
         raise ValueError(f"activation must be 'relu' or 'gelu' (as PyTorch), got {activation!r}")
 
@@ -208,8 +208,8 @@ class TransformerEncoderLayer(_Sizes, Layer, Generic[Embed, Heads, FF]):
             seq_len,
             seq_len,
             causal=causal,
-            key_padding_mask=_mask_array(key_padding_mask),
-            attn_mask=_mask_array(attn_mask),
+            key_padding_mask=_mask_array(self._name(), "key_padding_mask", key_padding_mask),
+            attn_mask=_mask_array(self._name(), "attn_mask", attn_mask),
             where=self._name(),
         )
         y, cache = self._forward_rows(a, blocked, rng)
@@ -273,7 +273,7 @@ class TransformerEncoderLayer(_Sizes, Layer, Generic[Embed, Heads, FF]):
         self, cache: TransformerEncoderLayerCache, grad_y: Tensor[*Batch, SeqLen, Embed]
     ) -> tuple[TransformerEncoderLayerGrads, Tensor[*Batch, SeqLen, Embed]]:
         """Reverse pass: parameter gradients of every sub-layer and ``dL/dx``."""
-        g = grad_y.numpy()
+        g = array_of(f"{self._name()}.backward", "grad_y", grad_y)
         if g.shape != cache.shape:
             raise ShapeError(
                 f"{self._name()}.backward: grad_y has shape {list(g.shape)}, expected "
@@ -449,16 +449,20 @@ class TransformerDecoderLayer(_Sizes, Layer, Generic[Embed, Heads, FF]):
             seq_len,
             seq_len,
             causal=tgt_causal,
-            key_padding_mask=_mask_array(tgt_key_padding_mask),
-            attn_mask=_mask_array(tgt_mask),
+            key_padding_mask=_mask_array(
+                self._name(), "tgt_key_padding_mask", tgt_key_padding_mask
+            ),
+            attn_mask=_mask_array(self._name(), "tgt_mask", tgt_mask),
             where=f"{self._name()} (self-attention)",
         )
         cross_blocked = blocked_mask(
             batch_shape,
             seq_len,
             mem_len,
-            key_padding_mask=_mask_array(memory_key_padding_mask),
-            attn_mask=_mask_array(memory_mask),
+            key_padding_mask=_mask_array(
+                self._name(), "memory_key_padding_mask", memory_key_padding_mask
+            ),
+            attn_mask=_mask_array(self._name(), "memory_mask", memory_mask),
             where=f"{self._name()} (cross-attention)",
         )
         p, e = self.dropout, self.embed_dim
@@ -519,7 +523,7 @@ class TransformerDecoderLayer(_Sizes, Layer, Generic[Embed, Heads, FF]):
         Tensor[*Batch, MemLen, Embed],
     ]:
         """Reverse pass: parameter gradients, ``dL/dtgt`` and ``dL/dmemory``."""
-        g = grad_y.numpy()
+        g = array_of(f"{self._name()}.backward", "grad_y", grad_y)
         if g.shape != cache.shape:
             raise ShapeError(
                 f"{self._name()}.backward: grad_y has shape {list(g.shape)}, expected "

@@ -15,9 +15,15 @@ import numpy as np
 
 from shapely_nn import functional
 from shapely_nn._shape import ShapeError
-from shapely_nn._tensor import Tensor
+from shapely_nn._tensor import Tensor, array_of, require_tensor, require_tensors
 from shapely_nn._typelevel import Add
-from shapely_nn.guards import require_index, require_positive
+from shapely_nn.guards import (
+    require_index,
+    require_int,
+    require_positive_number,
+    require_rate,
+    require_size,
+)
 from shapely_nn.layers._base import Layer, Rng, as_generator
 from shapely_nn.layers._dropout import Dropout
 from shapely_nn.layers._linear import Linear
@@ -36,7 +42,9 @@ C = TypeVar("C", bound=int)
 AnyTensor = Tensor[*tuple[Any, ...]]
 
 
-def _split(rng: Rng, n: int) -> list[np.random.Generator]:
+def _split(rng: Rng, n: int, **sizes: int) -> list[np.random.Generator]:
+    """``n`` generators from ``rng``, after checking the caller's sizes (named as it names them)."""
+    require_size(**sizes)
     return as_generator(rng).spawn(n)
 
 
@@ -45,19 +53,19 @@ def _split(rng: Rng, n: int) -> list[np.random.Generator]:
 
 def rnn_seq2seq_chain(input_size: In, hidden: H, output: Out, *, rng: Rng) -> Chain[In, Out]:
     """RNN over the inputs, then a per-step linear map: ``[T, In] -> [T, Out]``."""
-    a, b = _split(rng, 2)
+    a, b = _split(rng, 2, input_size=input_size, hidden=hidden, output=output)
     return RNN(input_size, hidden, rng=a) >> Linear(hidden, output, rng=b)
 
 
 def rnn_classifier_chain(input_size: In, hidden: H, classes: C, *, rng: Rng) -> Chain[In, C]:
     """Many-to-one: RNN, final hidden state, linear head: ``[T, In] -> [Classes]``."""
-    a, b = _split(rng, 2)
+    a, b = _split(rng, 2, input_size=input_size, hidden=hidden, classes=classes)
     return Chain([RNN(input_size, hidden, rng=a), Last(), Linear(hidden, classes, rng=b)])
 
 
 def two_layer_rnn_chain(input_size: In, hidden: H, output: Out, *, rng: Rng) -> Chain[In, Out]:
     """Two RNN layers (the second reads the first's hidden stream), per-step linear."""
-    a, b, c = _split(rng, 3)
+    a, b, c = _split(rng, 3, input_size=input_size, hidden=hidden, output=output)
     return Chain(
         [RNN(input_size, hidden, rng=a), RNN(hidden, hidden, rng=b), Linear(hidden, output, rng=c)]
     )
@@ -65,7 +73,7 @@ def two_layer_rnn_chain(input_size: In, hidden: H, output: Out, *, rng: Rng) -> 
 
 def rnn_lm_chain(vocab: Vocab, hidden: H, *, rng: Rng) -> Chain[Vocab, Vocab]:
     """Embedding as a linear map on one-hot tokens, RNN core, projection to the vocabulary."""
-    a, b, c = _split(rng, 3)
+    a, b, c = _split(rng, 3, vocab=vocab, hidden=hidden)
     return Chain(
         [Linear(vocab, hidden, rng=a), RNN(hidden, hidden, rng=b), Linear(hidden, vocab, rng=c)]
     )
@@ -73,25 +81,25 @@ def rnn_lm_chain(vocab: Vocab, hidden: H, *, rng: Rng) -> Chain[Vocab, Vocab]:
 
 def bilstm_classifier_chain(input_size: In, hidden: H, classes: C, *, rng: Rng) -> Chain[In, C]:
     """BiLSTM, last step of ``[h_fwd; h_bwd]``, linear head over ``H + H``."""
-    a, b = _split(rng, 2)
+    a, b = _split(rng, 2, input_size=input_size, hidden=hidden, classes=classes)
     return Chain([BiLSTM(input_size, hidden, rng=a), Last(), Linear(2 * hidden, classes, rng=b)])
 
 
 def lstm_seq2seq_chain(input_size: In, hidden: H, output: Out, *, rng: Rng) -> Chain[In, Out]:
     """LSTM over time, then a per-step linear head: ``[T, In] -> [T, Out]``."""
-    a, b = _split(rng, 2)
+    a, b = _split(rng, 2, input_size=input_size, hidden=hidden, output=output)
     return LSTM(input_size, hidden, rng=a) >> Linear(hidden, output, rng=b)
 
 
 def lstm_classifier_chain(input_size: In, hidden: H, classes: C, *, rng: Rng) -> Chain[In, C]:
     """Many-to-one LSTM: final hidden state into a linear head."""
-    a, b = _split(rng, 2)
+    a, b = _split(rng, 2, input_size=input_size, hidden=hidden, classes=classes)
     return Chain([LSTM(input_size, hidden, rng=a), Last(), Linear(hidden, classes, rng=b)])
 
 
 def two_layer_lstm_chain(input_size: In, hidden: H, output: Out, *, rng: Rng) -> Chain[In, Out]:
     """Two LSTM layers, then a per-step linear head."""
-    a, b, c = _split(rng, 3)
+    a, b, c = _split(rng, 3, input_size=input_size, hidden=hidden, output=output)
     return Chain(
         [
             LSTM(input_size, hidden, rng=a),
@@ -103,7 +111,7 @@ def two_layer_lstm_chain(input_size: In, hidden: H, output: Out, *, rng: Rng) ->
 
 def lstm_lm_chain(vocab: Vocab, hidden: H, *, rng: Rng) -> Chain[Vocab, Vocab]:
     """Embedding (linear on one-hot), LSTM core, projection to vocabulary logits."""
-    a, b, c = _split(rng, 3)
+    a, b, c = _split(rng, 3, vocab=vocab, hidden=hidden)
     return Chain(
         [Linear(vocab, hidden, rng=a), LSTM(hidden, hidden, rng=b), Linear(hidden, vocab, rng=c)]
     )
@@ -114,7 +122,7 @@ def lstm_lm_chain(vocab: Vocab, hidden: H, *, rng: Rng) -> Chain[Vocab, Vocab]:
 
 def _step(core: Any, x_t: AnyTensor, state: Any) -> tuple[AnyTensor, Any]:
     """One time step of a sequence module: ``[*B, In] -> [*B, H]`` and the new state."""
-    y, state = core.run(Tensor(x_t.numpy()[None]), state)
+    y, state = core.run(Tensor(array_of("step", "x", x_t)[None]), state)
     return Tensor(y.numpy()[0]), state
 
 
@@ -131,7 +139,7 @@ class SimpleRNNModel(ChainModel, Generic[In, H, Out]):
         cls, input_size: int, hidden: int, output: int, *, rng: Rng
     ) -> SimpleRNNModel[Any, Any, Any]:
         """Fresh parameters, seeded."""
-        a, b = _split(rng, 2)
+        a, b = _split(rng, 2, input_size=input_size, hidden=hidden, output=output)
         return SimpleRNNModel(RNN(input_size, hidden, rng=a), Linear(hidden, output, rng=b))
 
     def step(self, x: AnyTensor, h: AnyTensor | None = None) -> tuple[AnyTensor, AnyTensor]:
@@ -158,7 +166,9 @@ class MultiLayerRNN(ChainModel, Generic[In, H, Out]):
         cls, input_size: int, hidden: int, output: int, num_layers: int, *, rng: Rng
     ) -> MultiLayerRNN[Any, Any, Any]:
         """Fresh parameters, seeded."""
-        a, b = _split(rng, 2)
+        a, b = _split(
+            rng, 2, input_size=input_size, hidden=hidden, output=output, num_layers=num_layers
+        )
         stack = RecurrentStack.build("RNN", input_size, hidden, num_layers, rng=a)
         return MultiLayerRNN(stack, Linear(hidden, output, rng=b))
 
@@ -176,7 +186,7 @@ class RNNClassifier(ChainModel, Generic[In, H, Out]):
         cls, input_size: int, hidden: int, classes: int, *, rng: Rng
     ) -> RNNClassifier[Any, Any, Any]:
         """Fresh parameters, seeded."""
-        a, b = _split(rng, 2)
+        a, b = _split(rng, 2, input_size=input_size, hidden=hidden, classes=classes)
         return RNNClassifier(RNN(input_size, hidden, rng=a), Linear(hidden, classes, rng=b))
 
 
@@ -193,10 +203,10 @@ class _Generator(ChainModel):
     def generate(self, start: int, length: int, *, rng: Rng, temperature: float = 1.0) -> list[int]:
         """Sample ``length`` tokens after ``start``, feeding each sample back (seeded)."""
         vocab = self.embedding.in_features
+        require_int(start=start)
         require_index("start", start, vocab)
-        require_positive(length=length)
-        if temperature <= 0:
-            raise ValueError(f"generate: temperature must be positive, got {temperature}")
+        require_size(length=length)
+        require_positive_number(temperature=temperature)
         gen = as_generator(rng)
         token, state, out = start, None, []
         eye = np.eye(vocab, dtype=self.embedding.weight.dtype)
@@ -223,7 +233,7 @@ class RNNGenerator(_Generator, Generic[Vocab, H]):
     @classmethod
     def init(cls, vocab: int, hidden: int, *, rng: Rng) -> RNNGenerator[Any, Any]:
         """Fresh parameters, seeded."""
-        a, b, c = _split(rng, 3)
+        a, b, c = _split(rng, 3, vocab=vocab, hidden=hidden)
         return RNNGenerator(
             Linear(vocab, hidden, rng=a), RNN(hidden, hidden, rng=b), Linear(hidden, vocab, rng=c)
         )
@@ -245,7 +255,7 @@ class BiRNNModel(ChainModel, Generic[In, H, Out]):
         cls, input_size: int, hidden: int, output: int, *, rng: Rng
     ) -> BiRNNModel[Any, Any, Any]:
         """Fresh parameters, seeded."""
-        a, b = _split(rng, 2)
+        a, b = _split(rng, 2, input_size=input_size, hidden=hidden, output=output)
         return BiRNNModel(BiRNN(input_size, hidden, rng=a), Linear(2 * hidden, output, rng=b))
 
 
@@ -262,7 +272,7 @@ class SimpleLSTMModel(ChainModel, Generic[In, H, Out]):
         cls, input_size: int, hidden: int, output: int, *, rng: Rng
     ) -> SimpleLSTMModel[Any, Any, Any]:
         """Fresh parameters, seeded."""
-        a, b = _split(rng, 2)
+        a, b = _split(rng, 2, input_size=input_size, hidden=hidden, output=output)
         return SimpleLSTMModel(LSTM(input_size, hidden, rng=a), Linear(hidden, output, rng=b))
 
     def step(
@@ -300,7 +310,9 @@ class MultiLayerLSTM(ChainModel, Generic[In, H, Out]):
         cls, input_size: int, hidden: int, output: int, num_layers: int, *, rng: Rng
     ) -> MultiLayerLSTM[Any, Any, Any]:
         """Fresh parameters, seeded."""
-        a, b = _split(rng, 2)
+        a, b = _split(
+            rng, 2, input_size=input_size, hidden=hidden, output=output, num_layers=num_layers
+        )
         return MultiLayerLSTM(
             RecurrentStack.build("LSTM", input_size, hidden, num_layers, rng=a),
             Linear(hidden, output, rng=b),
@@ -320,7 +332,7 @@ class LSTMClassifier(ChainModel, Generic[In, H, Out]):
         cls, input_size: int, hidden: int, classes: int, *, rng: Rng
     ) -> LSTMClassifier[Any, Any, Any]:
         """Fresh parameters, seeded."""
-        a, b = _split(rng, 2)
+        a, b = _split(rng, 2, input_size=input_size, hidden=hidden, classes=classes)
         return LSTMClassifier(LSTM(input_size, hidden, rng=a), Linear(hidden, classes, rng=b))
 
 
@@ -336,7 +348,7 @@ class LSTMGenerator(_Generator, Generic[Vocab, H]):
     @classmethod
     def init(cls, vocab: int, hidden: int, *, rng: Rng) -> LSTMGenerator[Any, Any]:
         """Fresh parameters, seeded."""
-        a, b, c = _split(rng, 3)
+        a, b, c = _split(rng, 3, vocab=vocab, hidden=hidden)
         return LSTMGenerator(
             Linear(vocab, hidden, rng=a), LSTM(hidden, hidden, rng=b), Linear(hidden, vocab, rng=c)
         )
@@ -358,7 +370,7 @@ class BiLSTMModel(ChainModel, Generic[In, H, Out]):
         cls, input_size: int, hidden: int, output: int, *, rng: Rng
     ) -> BiLSTMModel[Any, Any, Any]:
         """Fresh parameters, seeded."""
-        a, b = _split(rng, 2)
+        a, b = _split(rng, 2, input_size=input_size, hidden=hidden, output=output)
         return BiLSTMModel(BiLSTM(input_size, hidden, rng=a), Linear(2 * hidden, output, rng=b))
 
 
@@ -380,13 +392,16 @@ class LSTMLanguageModel(Layer, Generic[Vocab, H]):
         cls, vocab: int, hidden: int, num_layers: int, *, dropout: float = 0.0, rng: Rng
     ) -> LSTMLanguageModel[Any, Any]:
         """Fresh parameters, seeded."""
-        a, b, c = _split(rng, 3)
+        a, b, c = _split(rng, 3, vocab=vocab, hidden=hidden, num_layers=num_layers)
         return LSTMLanguageModel(
             Linear(vocab, hidden, rng=a),
             RecurrentStack.build("LSTM", hidden, hidden, num_layers, rng=b),
             Linear(hidden, vocab, rng=c),
             dropout,
         )
+
+    def __post_init__(self) -> None:
+        require_rate(dropout_rate=self.dropout_rate)
 
     def _dropout(self) -> Dropout:
         return Dropout(self.dropout_rate)
@@ -399,6 +414,7 @@ class LSTMLanguageModel(Layer, Generic[Vocab, H]):
         self, onehot: AnyTensor, *, rng: np.random.Generator | None = None
     ) -> tuple[AnyTensor, tuple[Any, ...]]:
         """Logits and the cache; with ``rng`` the dropout is random (training)."""
+        require_tensor("LSTMLanguageModel", "onehot", onehot)
         e, c1 = self.embedding.forward(onehot)
         h, c2 = self.layers.forward(e)
         dropped, c3 = self._dropout().forward(h, rng=rng)
@@ -436,7 +452,7 @@ class AttentionLSTM(Layer, Generic[In, H, Out]):
         cls, input_size: int, hidden: int, output: int, *, rng: Rng
     ) -> AttentionLSTM[Any, Any, Any]:
         """Fresh parameters, seeded."""
-        a, b, c, d = _split(rng, 4)
+        a, b, c, d = _split(rng, 4, input_size=input_size, hidden=hidden, output=output)
         return AttentionLSTM(
             LSTM(input_size, hidden, rng=a),
             LSTM(input_size, hidden, rng=b),
@@ -450,7 +466,7 @@ class AttentionLSTM(Layer, Generic[In, H, Out]):
 
     def forward(self, pair: tuple[AnyTensor, AnyTensor]) -> tuple[AnyTensor, tuple[Any, ...]]:
         """Forward pass keeping what ``backward`` needs."""
-        src, tgt = pair
+        src, tgt = require_tensors("AttentionLSTM", "pair", pair, 2)
         if src.shape[1:-1] != tgt.shape[1:-1]:
             raise ShapeError(
                 f"AttentionLSTM: source {src.shape} and target {tgt.shape} must share the batch "

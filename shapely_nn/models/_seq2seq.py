@@ -18,8 +18,8 @@ import numpy as np
 
 from shapely_nn import functional
 from shapely_nn._shape import ShapeError
-from shapely_nn._tensor import Tensor
-from shapely_nn.guards import require_nonzero, require_positive
+from shapely_nn._tensor import DTypeError, Tensor, array_of, require_tensor, require_tensors
+from shapely_nn.guards import require_int, require_nonzero, require_size
 from shapely_nn.layers._attention import EncoderAttention
 from shapely_nn.layers._base import Array, GradRecord, Layer, Rng, as_generator
 from shapely_nn.layers._linear import Linear
@@ -27,6 +27,7 @@ from shapely_nn.layers._mha import MultiHeadAttention
 from shapely_nn.models._seq2seq_parts import (
     Encoder,
     Seq2SeqEmbedding,
+    _DropoutRate,
     make_encoder,
     scale,
 )
@@ -54,7 +55,7 @@ class DecoderCache:
 
 
 @dataclass(frozen=True, eq=False)
-class Seq2SeqDecoder(Layer, Generic[Embed, Hidden, Vocab]):
+class Seq2SeqDecoder(_DropoutRate, Layer, Generic[Embed, Hidden, Vocab]):
     """RNN decoder: optional self-attention over the input embeddings, RNN, per-step projection.
 
     Teacher forcing: ``[T, *B, Embed], h0 [*B, H] -> logits [T, *B, Vocab]`` (guard ``T != 0``).
@@ -82,6 +83,9 @@ class Seq2SeqDecoder(Layer, Generic[Embed, Hidden, Vocab]):
         dtype: Any = np.float32,
     ) -> Seq2SeqDecoder[Any, Any, Any]:
         """Fresh parameters; ``heads`` adds decoder self-attention."""
+        require_size(embed=embed, hidden=hidden, vocab=vocab)
+        if heads is not None:
+            require_size(heads=heads)
         a, b, c = as_generator(rng).spawn(3)
         attention = None if heads is None else MultiHeadAttention(embed, heads, rng=c, dtype=dtype)
         return Seq2SeqDecoder(
@@ -112,8 +116,13 @@ class Seq2SeqDecoder(Layer, Generic[Embed, Hidden, Vocab]):
         self, target_embeddings: AnyTensor, h0: AnyTensor | None
     ) -> tuple[AnyTensor, DecoderCache]:
         """Teacher-forcing forward pass with its cache."""
-        x = target_embeddings.numpy()
-        require_nonzero(tgt_len=x.shape[0] if x.ndim else 0)
+        x = array_of("Seq2SeqDecoder", "target_embeddings", target_embeddings)
+        if x.ndim < 2:
+            raise ShapeError(
+                "Seq2SeqDecoder expects target_embeddings [T, *B, Embed], got shape "
+                f"{list(x.shape)}"
+            )
+        require_nonzero(tgt_len=x.shape[0])
         attended, attention_cache = self._attend(scale(self.dropout_rate, x))
         hidden, rnn_cache = self.rnn.forward(Tensor(attended), h0)
         logits, projection_cache = self.output_projection.forward(hidden)
@@ -147,9 +156,11 @@ class Seq2SeqDecoder(Layer, Generic[Embed, Hidden, Vocab]):
         Guards ``max_len != 0`` and ``vocab != 0``. As in the seed, the self-attention is not
         run here (it is modelled in teacher forcing only).
         """
-        require_nonzero(max_len=max_len, vocab=self.vocab_size)
-        h = h0
-        x: AnyTensor = Tensor(scale(self.dropout_rate, start_embedding.numpy()))
+        require_size(max_len=max_len)
+        require_nonzero(vocab=self.vocab_size)
+        h = require_tensor("Seq2SeqDecoder.forward_inference", "h0", h0)
+        start = array_of("Seq2SeqDecoder.forward_inference", "start_embedding", start_embedding)
+        x: AnyTensor = Tensor(scale(self.dropout_rate, start))
         all_logits, tokens = [], []
         for _ in range(max_len):
             _, h = self.rnn.run(Tensor(x.numpy()[None]), h)
@@ -206,9 +217,8 @@ class Seq2SeqGrads(ModelGrads):
 
 
 def _pair(xs: Any, what: str) -> tuple[AnyTensor, AnyTensor]:
-    if not isinstance(xs, tuple) or len(xs) != 2:
-        raise ShapeError(f"{what}: expects a pair (source, target), got {type(xs).__name__}")
-    return xs[0], xs[1]
+    src, tgt = require_tensors(what, "pair", xs, 2)
+    return src, tgt
 
 
 @dataclass(frozen=True, eq=False)
@@ -241,7 +251,7 @@ class Seq2Seq(Layer, Generic[Vocab, Embed, Hidden]):
     ) -> Seq2Seq[Any, Any, Any]:
         """Fresh model; ``encoder`` is ``"rnn"``, ``"lstm"`` or ``"transformer"`` (then
         ``hidden`` must equal ``embed``); ``heads`` gives the decoder self-attention."""
-        require_positive(src_vocab=src_vocab, tgt_vocab=tgt_vocab, embed=embed, hidden=hidden)
+        require_size(src_vocab=src_vocab, tgt_vocab=tgt_vocab, embed=embed, hidden=hidden)
         a, b, c, d = as_generator(rng).spawn(4)
         enc = make_encoder(encoder, embed, hidden, rng=c, dtype=dtype)
         return Seq2Seq(
@@ -256,6 +266,8 @@ class Seq2Seq(Layer, Generic[Vocab, Embed, Hidden]):
     # -- ids (running a model) --
     def forward_training(self, src_ids: AnyTensor, tgt_ids: AnyTensor) -> AnyTensor:
         """Teacher-forcing logits from token ids ``[S, *B]``, ``[T, *B]`` (not differentiable)."""
+        require_tensor("Seq2Seq.forward_training", "src_ids", src_ids)
+        require_tensor("Seq2Seq.forward_training", "tgt_ids", tgt_ids)
         (_, h0), _ = self.encoder.forward(self.src_embedding(src_ids))
         return self.decoder.forward_teacher_forcing(self.tgt_embedding(tgt_ids), h0)
 
@@ -263,6 +275,9 @@ class Seq2Seq(Layer, Generic[Vocab, Embed, Hidden]):
         self, src_ids: AnyTensor, start_token: int, max_len: int
     ) -> tuple[AnyTensor, AnyTensor]:
         """Greedy decoding from ``start_token``: logits ``[L, *B, V]`` and ids ``[L, *B]``."""
+        require_tensor("Seq2Seq.forward_inference", "src_ids", src_ids)
+        require_int(start_token=start_token)
+        require_size(max_len=max_len)
         (_, h0), _ = self.encoder.forward(self.src_embedding(src_ids))
         start = np.full(h0.shape.as_tuple()[:-1], start_token, dtype=np.int64)
         return self.decoder.forward_inference(
@@ -403,7 +418,10 @@ class AttentionSeq2Seq(Layer, Generic[Vocab, Embed, Hidden]):
         self, src_ids: AnyTensor, start_token: int, max_len: int
     ) -> tuple[AnyTensor, AnyTensor]:
         """Greedy decoding with attention: logits ``[L, *B, V]`` and ids ``[L, *B]``."""
-        require_nonzero(max_len=max_len, vocab=self.decoder.vocab_size)
+        require_tensor("AttentionSeq2Seq.forward_inference", "src_ids", src_ids)
+        require_int(start_token=start_token)
+        require_size(max_len=max_len)
+        require_nonzero(vocab=self.decoder.vocab_size)
         (enc, h), _ = self.encoder.forward(self.src_embedding(src_ids))
         ids = np.full(h.shape.as_tuple()[:-1], start_token, dtype=np.int64)
         all_logits, tokens = [], []
@@ -421,7 +439,8 @@ class AttentionSeq2Seq(Layer, Generic[Vocab, Embed, Hidden]):
 
 def greedy_accuracy(predicted: AnyTensor, expected: AnyTensor) -> float:
     """Share of tokens where greedy decoding matches the reference."""
-    p, e = predicted.numpy(), expected.numpy()
+    p = array_of("greedy_accuracy", "predicted", predicted)
+    e = array_of("greedy_accuracy", "expected", expected)
     if p.shape != e.shape:
         raise ShapeError(f"greedy_accuracy: predicted {list(p.shape)} vs expected {list(e.shape)}")
     return float((p == e).mean())
@@ -429,4 +448,7 @@ def greedy_accuracy(predicted: AnyTensor, expected: AnyTensor) -> float:
 
 def log_probs(logits: AnyTensor) -> AnyTensor:
     """Log-probabilities over the vocabulary (last axis)."""
-    return Tensor(functional.log_softmax(logits.numpy(), axis=-1))
+    a = array_of("log_probs", "logits", logits)
+    if a.dtype.kind != "f":
+        raise DTypeError(f"log_probs: logits must be a float tensor, got dtype {a.dtype}")
+    return Tensor(functional.log_softmax(a, axis=-1))

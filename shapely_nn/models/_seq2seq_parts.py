@@ -14,8 +14,8 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 from shapely_nn._shape import ShapeError
-from shapely_nn._tensor import Tensor
-from shapely_nn.guards import require_positive
+from shapely_nn._tensor import Tensor, array_of, require_tensor
+from shapely_nn.guards import require_positive, require_rate, require_size
 from shapely_nn.layers._base import Array, GradRecord, Layer, Rng, as_generator
 from shapely_nn.layers._embedding import Embedding, EmbeddingGrads
 from shapely_nn.layers._transformer import TransformerEncoderLayer
@@ -30,21 +30,30 @@ AnyTensor = Tensor[*tuple[Any, ...]]
 
 def scale(p: float, a: Array) -> Array:
     """The seeds' ``dropout_inference_spec``: ``(1 - p) x``."""
-    out: Array = a * a.dtype.type(1.0 - p) if p else a
+    # asarray: a 0-d array times a scalar is a NumPy scalar, which a Tensor does not wrap
+    out: Array = np.asarray(a * a.dtype.type(1.0 - p)) if p else a
     return out
 
 
 def _check_rate(p: float) -> float:
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout_rate must be in [0, 1], got {p}")
+    require_rate(dropout_rate=p)
     return float(p)
+
+
+class _DropoutRate:
+    """Mixin: a part whose ``dropout_rate`` field is checked when it is built (or replaced)."""
+
+    dropout_rate: float
+
+    def __post_init__(self) -> None:
+        require_rate(dropout_rate=self.dropout_rate)
 
 
 # ---- embedding ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, eq=False)
-class Seq2SeqEmbedding(Layer, Generic[Vocab, Embed]):
+class Seq2SeqEmbedding(_DropoutRate, Layer, Generic[Vocab, Embed]):
     """Token table ``[Vocab, Embed]`` with deterministic dropout scaling (seed 000).
 
     ``ids [*S] -> [*S, Embed]`` (an out-of-range id gives the zero vector; not differentiable);
@@ -59,6 +68,7 @@ class Seq2SeqEmbedding(Layer, Generic[Vocab, Embed]):
         cls, vocab: int, embed: int, *, dropout: float = 0.0, rng: Rng, dtype: Any = np.float32
     ) -> Seq2SeqEmbedding[Any, Any]:
         """Fresh table ``N(0, 1)`` as ``nn.Embedding``, seeded."""
+        require_size(vocab=vocab, embed=embed)
         return Seq2SeqEmbedding(Embedding(vocab, embed, rng=rng, dtype=dtype), _check_rate(dropout))
 
     @property
@@ -73,19 +83,22 @@ class Seq2SeqEmbedding(Layer, Generic[Vocab, Embed]):
 
     def __call__(self, tokens: AnyTensor) -> AnyTensor:
         """Int ids: look up (zero rows out of range); float rows: one-hot path. Then scale."""
+        require_tensor("Seq2SeqEmbedding", "tokens", tokens)
         if tokens.dtype.kind == "f":
             return self.forward_onehot(tokens)
         return Tensor(scale(self.dropout_rate, self.embedding(tokens).numpy()))
 
     def forward_onehot(self, onehot: AnyTensor) -> AnyTensor:
         """``x @ E`` on one-hot rows or token distributions, then scale by ``1 - p``."""
+        require_tensor("Seq2SeqEmbedding", "onehot", onehot)
         return Tensor(scale(self.dropout_rate, self.embedding.forward_onehot(onehot).numpy()))
 
     def backward_onehot(
         self, onehot: AnyTensor, grad: AnyTensor
     ) -> tuple[EmbeddingGrads, AnyTensor]:
         """``dE = sum_t x_t (x) dY_t`` and ``dx = dY @ E^T`` (through the scaling)."""
-        scaled: AnyTensor = Tensor(scale(self.dropout_rate, grad.numpy()))
+        g = array_of("Seq2SeqEmbedding.backward", "grad", grad)
+        scaled: AnyTensor = Tensor(scale(self.dropout_rate, g))
         return self.embedding.backward_onehot(onehot, scaled)
 
     def forward(self, onehot: AnyTensor) -> tuple[AnyTensor, AnyTensor]:
@@ -102,7 +115,7 @@ class Seq2SeqEmbedding(Layer, Generic[Vocab, Embed]):
 
 
 @dataclass(frozen=True, eq=False)
-class Seq2SeqRNNEncoder(Layer, Generic[Embed, Hidden]):
+class Seq2SeqRNNEncoder(_DropoutRate, Layer, Generic[Embed, Hidden]):
     """RNN over embedded tokens: ``[S, *B, Embed] -> ([S, *B, H], final h [*B, H])``."""
 
     rnn: RNN[Embed, Hidden]
@@ -122,7 +135,8 @@ class Seq2SeqRNNEncoder(Layer, Generic[Embed, Hidden]):
         self, x: AnyTensor, h0: AnyTensor | None = None
     ) -> tuple[tuple[AnyTensor, AnyTensor], Any]:
         """Outputs, decoder start state and the cache."""
-        outputs, cache = self.rnn.forward(Tensor(scale(self.dropout_rate, x.numpy())), h0)
+        a = array_of("Seq2SeqRNNEncoder", "x", x)
+        outputs, cache = self.rnn.forward(Tensor(scale(self.dropout_rate, a)), h0)
         return (outputs, cache.final_state[0]), cache
 
     def backward(
@@ -134,7 +148,7 @@ class Seq2SeqRNNEncoder(Layer, Generic[Embed, Hidden]):
 
 
 @dataclass(frozen=True, eq=False)
-class Seq2SeqLSTMEncoder(Layer, Generic[Embed, Hidden]):
+class Seq2SeqLSTMEncoder(_DropoutRate, Layer, Generic[Embed, Hidden]):
     """LSTM over embedded tokens: ``[S, *B, Embed] -> ([S, *B, H], h [*B, H], c [*B, H])``.
 
     As a Seq2Seq encoder it hands the final ``h`` to the RNN decoder.
@@ -152,13 +166,15 @@ class Seq2SeqLSTMEncoder(Layer, Generic[Embed, Hidden]):
         self, x: AnyTensor, state: tuple[AnyTensor, AnyTensor] | None = None
     ) -> tuple[AnyTensor, AnyTensor, AnyTensor]:
         """Per-step hidden states, final ``h`` and final ``c``."""
-        outputs, cache = self.lstm.forward(Tensor(scale(self.dropout_rate, x.numpy())), state)
+        a = array_of("Seq2SeqLSTMEncoder", "x", x)
+        outputs, cache = self.lstm.forward(Tensor(scale(self.dropout_rate, a)), state)
         h, c = cache.final_state
         return outputs, h, c
 
     def forward(self, x: AnyTensor) -> tuple[tuple[AnyTensor, AnyTensor], Any]:
         """Outputs, decoder start state (final ``h``) and the cache."""
-        outputs, cache = self.lstm.forward(Tensor(scale(self.dropout_rate, x.numpy())))
+        a = array_of("Seq2SeqLSTMEncoder", "x", x)
+        outputs, cache = self.lstm.forward(Tensor(scale(self.dropout_rate, a)))
         return (outputs, cache.final_state[0]), cache
 
     def backward(
@@ -174,6 +190,7 @@ class Seq2SeqLSTMEncoder(Layer, Generic[Embed, Hidden]):
 
 def sinusoidal_positions(length: int, dim: int, dtype: Any = np.float32) -> Array:
     """The transformer's fixed positional encoding, ``[length, dim]``."""
+    require_size(length=length, dim=dim)
     position = np.arange(length)[:, None]
     rates = np.exp(-math.log(10000.0) * (np.arange(0, dim, 2) / dim))
     table = np.zeros((length, dim))
@@ -183,7 +200,7 @@ def sinusoidal_positions(length: int, dim: int, dtype: Any = np.float32) -> Arra
 
 
 @dataclass(frozen=True, eq=False)
-class Seq2SeqTransformerEncoder(Layer, Generic[Embed]):
+class Seq2SeqTransformerEncoder(_DropoutRate, Layer, Generic[Embed]):
     """Post-norm transformer layers as a left fold: ``[S, *B, Embed] -> [S, *B, Embed]``.
 
     Guards ``seq_len > 0`` and ``embed > 0`` (seed 000). ``positional_encoding=True`` adds the
@@ -207,7 +224,7 @@ class Seq2SeqTransformerEncoder(Layer, Generic[Embed]):
         dtype: Any = np.float32,
     ) -> Seq2SeqTransformerEncoder[Any]:
         """``num_layers`` fresh layers with feed-forward width ``4 * embed`` (seed 000)."""
-        require_positive(embed=embed, num_layers=num_layers)
+        require_size(embed=embed, heads=heads, num_layers=num_layers)
         gens = as_generator(rng).spawn(num_layers)
         layers = tuple(
             TransformerEncoderLayer(embed, heads, 4 * embed, rng=g, dtype=dtype) for g in gens
@@ -220,7 +237,7 @@ class Seq2SeqTransformerEncoder(Layer, Generic[Embed]):
         return self.layers[0].embed_dim
 
     def _inputs(self, x: AnyTensor) -> Array:
-        a = x.numpy()
+        a = array_of("Seq2SeqTransformerEncoder", "x", x)
         if a.ndim < 2:
             raise ShapeError(f"Seq2SeqTransformerEncoder expects [S, *B, Embed], got {x.shape}")
         require_positive(seq_len=a.shape[0], embed=a.shape[-1])
@@ -283,6 +300,7 @@ def make_encoder(
     num_layers: int = 1,
 ) -> Encoder:
     """A fresh ``"rnn"``, ``"lstm"`` or ``"transformer"`` encoder from ``embed`` to ``hidden``."""
+    require_size(embed=embed, hidden=hidden)
     if kind == "rnn":
         return Seq2SeqRNNEncoder(RNN(embed, hidden, rng=rng, dtype=dtype))
     if kind == "lstm":

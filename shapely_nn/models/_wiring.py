@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from shapely_nn._shape import ShapeError
-from shapely_nn._tensor import Tensor
+from shapely_nn._tensor import Tensor, array_of, require_tensor
 from shapely_nn.layers._activations import NoGrads
 from shapely_nn.layers._base import GradRecord, Layer
 from shapely_nn.modules._compose import Chain
@@ -54,19 +54,20 @@ class Last(Layer):
 
     def __call__(self, x: Tensor[*tuple[Any, ...]]) -> Tensor[*tuple[Any, ...]]:
         """``x[-1]``; the sequence must not be empty."""
-        a = x.numpy()
+        a = array_of("Last", "x", x)
         if a.ndim == 0 or a.shape[0] == 0:
             raise ShapeError(f"Last: needs a non-empty sequence [T, ...], got {x.shape}")
         return Tensor(a[-1])
 
     def forward(self, x: Tensor[*tuple[Any, ...]]) -> tuple[Tensor[*tuple[Any, ...]], LastCache]:
         """``x[-1]``, remembering the sequence shape."""
-        return self(x), LastCache(x.numpy().shape, x.numpy().dtype)
+        y = self(x)
+        return y, LastCache(x.numpy().shape, x.numpy().dtype)
 
     def backward(self, cache: LastCache, grad: Any) -> tuple[NoGrads, Tensor[*tuple[Any, ...]]]:
         """Zero gradient everywhere but the last step (the seeds' classifier backward)."""
         out = np.zeros(cache.shape, dtype=cache.dtype)
-        out[-1] = grad.numpy()
+        out[-1] = array_of("Last.backward", "grad", grad)
         return NoGrads(), Tensor(out)
 
 
@@ -81,11 +82,11 @@ class ChainModel(Layer):
 
     def __call__(self, x: Any) -> Any:
         """Forward pass through the steps."""
-        return self.chain()(x)
+        return self.chain()(require_tensor(type(self).__name__, "x", x))
 
     def forward(self, x: Any) -> tuple[Any, Any]:
         """Forward pass keeping every step's cache."""
-        return self.chain().forward(x)
+        return self.chain().forward(require_tensor(type(self).__name__, "x", x))
 
     def backward(self, cache: Any, grad: Any) -> tuple[ModelGrads, Any]:
         """Reverse pass; grads named by the model's fields."""

@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar, TypeVarTuple
 import numpy as np
 
 from shapely_nn._shape import ShapeError
-from shapely_nn._tensor import Tensor
+from shapely_nn._tensor import Tensor, describe, require_tensor
 from shapely_nn._typelevel import Add
 from shapely_nn.layers._base import GradRecord, Layer, Rng, as_generator
 from shapely_nn.layers._recurrent_base import AnyTensor, RecurrentCache
@@ -67,6 +67,12 @@ class Bidirectional(Layer, Generic[In, H]):
 
     def __init__(self, forward_layer: SequenceModule, backward_layer: SequenceModule) -> None:
         f, b = forward_layer, backward_layer
+        for name, part in (("forward_layer", f), ("backward_layer", b)):
+            if not isinstance(part, RNN | GRU | LSTM):
+                raise TypeError(
+                    f"Bidirectional: {name} must be an RNN, GRU or LSTM sequence module, "
+                    f"got {describe(part)}"
+                )
         if type(f) is not type(b):
             raise TypeError(
                 f"Bidirectional: both directions must be one kind, got "
@@ -115,6 +121,13 @@ class Bidirectional(Layer, Generic[In, H]):
         self, x: Tensor[T, *Batch, In], initial: tuple[Any, Any] | None = None
     ) -> tuple[Tensor[T, *Batch, Add[H, H]], BidirectionalCache]:
         """Forward that also returns the cache, ``[T, *B, In] -> [T, *B, H + H]``."""
+        label = f"Bi{self.forward_layer.kind}[{self.input_size}, {self.hidden_size}]"
+        x = require_tensor(label, "x", x)
+        if initial is not None and not (isinstance(initial, tuple | list) and len(initial) == 2):
+            raise TypeError(
+                f'{label}: argument "initial" must be a pair (forward initial, backward '
+                f"initial), got {describe(initial)}"
+            )
         init_f, init_b = (None, None) if initial is None else initial
         y_f, cache_f = self.forward_layer.forward(x, init_f)
         x_reversed: AnyTensor = Tensor(x.numpy()[::-1])

@@ -17,8 +17,9 @@ import numpy as np
 from typing_extensions import TypeVar
 
 from shapely_nn._shape import ShapeError
-from shapely_nn._tensor import Tensor
+from shapely_nn._tensor import Tensor, require_tensor
 from shapely_nn._typelevel import Mul
+from shapely_nn.guards import require_size
 from shapely_nn.layers._activations import NoGrads
 from shapely_nn.layers._base import GradRecord, Layer, Rng, as_generator
 
@@ -74,6 +75,17 @@ def describe(layer: object) -> str:
     return f"{name}[{a}, {b}]" if a is not None and b is not None else name
 
 
+def check_input(module: object, x: object) -> None:
+    """The input rule at a combinator: a ``Tensor``, or a tuple for a part that reads one.
+
+    A tuple is passed on as it is: the part that reads it (a ``Parallel``, a ``Concat``, a
+    model over a pair) checks its elements and names itself.
+    """
+    parts = x if isinstance(x, tuple | list) else ()
+    if not parts or not all(isinstance(p, Tensor | tuple | list) for p in parts):
+        require_tensor(describe(module), "x", x)
+
+
 # ---- sequence -----------------------------------------------------------------------------
 
 
@@ -116,6 +128,7 @@ class Chain(Layer, Generic[In, Out]):
 
     def __call__(self, x: Tensor[*Lead, In]) -> Tensor[*Lead, Out]:
         """Forward pass through every part in turn."""
+        check_input(self, x)
         y: Any = x
         for part in self.layers:
             y = part(y)
@@ -123,6 +136,7 @@ class Chain(Layer, Generic[In, Out]):
 
     def forward(self, x: Any) -> tuple[Any, tuple[Any, ...]]:
         """Forward pass keeping each part's cache."""
+        check_input(self, x)
         caches = []
         for part in self.layers:
             x, cache = part.forward(x)
@@ -150,8 +164,7 @@ def stack(
 
     A block must keep its width (``Module[X, X]``): the copies feed each other.
     """
-    if n <= 0:
-        raise ShapeError(f"stack: n must be positive, got {n}")
+    require_size(n=n)
     gens = as_generator(rng).spawn(n)
     return Stack([make_block(g) for g in gens])
 
@@ -269,10 +282,12 @@ class Fan(Layer, Generic[In, Out]):
 
     def __call__(self, x: Tensor[*Batch, In]) -> Tensor[*Batch, Out]:
         """Every head on ``x``, outputs concatenated on the last axis."""
+        check_input(self, x)
         return self._join([h(x) for h in self.heads])
 
     def forward(self, x: Any) -> tuple[Tensor[*tuple[Any, ...]], tuple[Any, ...]]:
         """Forward pass keeping each head's cache and output width."""
+        check_input(self, x)
         pairs = [h.forward(x) for h in self.heads]
         widths = tuple(int(y.numpy().shape[-1]) for y, _ in pairs)
         return self._join([y for y, _ in pairs]), (tuple(c for _, c in pairs), widths)
@@ -297,8 +312,7 @@ def fan(
 
     Statically the output is ``Mul[n, Out]`` features when ``n`` is a literal.
     """
-    if n <= 0:
-        raise ShapeError(f"fan: n must be positive, got {n}")
+    require_size(n=n)
     return Fan([make_head(g) for g in as_generator(rng).spawn(n)])
 
 
@@ -328,10 +342,12 @@ class Residual(Layer, Generic[In]):
 
     def __call__(self, x: Tensor[*Batch, In]) -> Tensor[*Batch, In]:
         """``x + block(x)``."""
+        require_tensor(describe(self), "x", x)
         return self._add(x, self.block(x))
 
     def forward(self, x: Any) -> tuple[Tensor[*tuple[Any, ...]], Any]:
         """Forward pass keeping the block's cache."""
+        require_tensor(describe(self), "x", x)
         y, cache = self.block.forward(x)
         return self._add(x, y), cache
 
@@ -352,9 +368,9 @@ class Concat(Layer):
 
     def __call__(self, xs: Sequence[Tensor[*tuple[Any, ...]]]) -> Tensor[*tuple[Any, ...]]:
         """Concatenate on the last axis (every other dim must agree)."""
-        from shapely_nn._tensor import concat
+        from shapely_nn._tensor import concat, require_tensors
 
-        return concat(list(xs), axis=-1)
+        return concat(list(require_tensors("Concat", "xs", xs)), axis=-1)
 
     def forward(
         self, xs: Sequence[Tensor[*tuple[Any, ...]]]

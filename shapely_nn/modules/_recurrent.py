@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar, TypeVarTuple, cast
 
 import numpy as np
 
-from shapely_nn._tensor import Tensor
+from shapely_nn._tensor import Tensor, require_tensor
 from shapely_nn.layers._base import GradRecord, Rng
 from shapely_nn.layers._gru import GRUCell, GRUGrads, GRUParameters
 from shapely_nn.layers._lstm import LSTMCell, LSTMGrads, LSTMParameters
@@ -52,7 +52,7 @@ def _forward(
     layer: RecurrentParameters, x: AnyTensor, initial: tuple[AnyTensor, ...] | None
 ) -> tuple[AnyTensor, RecurrentCache]:
     x3, batch = layer._check_sequence(x)
-    y, cache = run_forward(layer, x3, batch, initial)
+    y, cache = run_forward(layer, x3, batch, initial, "initial")
     return Tensor(y), cache
 
 
@@ -85,7 +85,8 @@ class _HiddenStateSequence(Generic[In, H, G]):
     ) -> tuple[Tensor[T, *Batch, H], RecurrentCache]:
         """Forward that also returns the cache, ``[T, *B, In] -> [T, *B, H]``."""
         layer = cast(RecurrentParameters, self)
-        return _forward(layer, x, None if h0 is None else (h0,))
+        state = None if h0 is None else (require_tensor(layer._label(), "h0", h0),)
+        return _forward(layer, x, state)
 
     def backward(
         self, cache: RecurrentCache, grad_y: Tensor[T, *Batch, H]

@@ -14,8 +14,8 @@ from typing import Any, Generic, TypeVar, TypeVarTuple
 import numpy as np
 
 from shapely_nn._shape import ShapeError
-from shapely_nn._tensor import Tensor
-from shapely_nn.guards import require_positive
+from shapely_nn._tensor import Tensor, describe, require_tensor
+from shapely_nn.guards import require_size
 from shapely_nn.layers._base import GradRecord, Layer, Rng, as_generator
 from shapely_nn.layers._recurrent_base import RecurrentCache
 from shapely_nn.modules._bidirectional import Bidirectional, BidirectionalCache
@@ -96,7 +96,7 @@ class RecurrentStack(Layer, Generic[In, Out]):
         dtype: Any = np.float32,
     ) -> RecurrentStack[Any, Any]:
         """``num_layers`` fresh ``"RNN"``/``"LSTM"``/``"GRU"`` layers (``nn.LSTM(num_layers=)``)."""
-        require_positive(num_layers=num_layers)
+        require_size(num_layers=num_layers)
         module = _KINDS.get(kind)
         if module is None:
             raise ValueError(
@@ -140,6 +140,12 @@ class RecurrentStack(Layer, Generic[In, Out]):
         self, x: Tensor[T, *Batch, In], initial: Sequence[Any] | None = None
     ) -> tuple[Tensor[T, *Batch, Out], RecurrentStackCache]:
         """Forward that also returns the cache, ``[T, *B, In] -> [T, *B, Out]``."""
+        x = require_tensor("RecurrentStack", "x", x)
+        if initial is not None and not isinstance(initial, tuple | list):
+            raise TypeError(
+                f'RecurrentStack: argument "initial" must be a list of states (one per layer), '
+                f"got {describe(initial)}"
+            )
         if initial is not None and len(initial) != len(self.layers):
             raise ShapeError(
                 f"RecurrentStack: expected {len(self.layers)} initial states (one per layer), "

@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from shapely_nn.layers._base import Rng
+from shapely_nn._tensor import describe
+from shapely_nn.layers._base import Rng, require_float_dtype
 from shapely_nn.qvr._build import build
 from shapely_nn.qvr._errors import QvrError
 from shapely_nn.qvr._grammar import parse
@@ -28,6 +29,11 @@ def load(source: str | os.PathLike[str], *, rng: Rng = 0, dtype: Any = np.float3
     Parameters are initialised from ``rng`` (an int seed or a ``numpy.random.Generator``).
     Anything wrong with the program, or a file that cannot be read, raises ``QvrError``.
     """
+    if not isinstance(source, str | os.PathLike):
+        raise TypeError(
+            f'qvr.load: argument "source" must be program text or a path, got {describe(source)}'
+        )
+    dtype = require_float_dtype(dtype)
     if _is_path(source):
         try:
             text = Path(source).read_text(encoding="utf-8")

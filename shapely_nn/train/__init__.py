@@ -1,6 +1,6 @@
 """Training: losses with their gradients, optimizers, clipping, the fit loop, gradcheck."""
 
-from shapely_nn.train._fit import Optimizer, fit, train_step
+from shapely_nn.train._fit import NonFiniteLossError, Optimizer, fit, train_step
 from shapely_nn.train._gradcheck import (
     GradcheckError,
     GradcheckResult,
@@ -21,6 +21,7 @@ __all__ = [
     "Adam",
     "GradcheckError",
     "GradcheckResult",
+    "NonFiniteLossError",
     "Optimizer",
     "clip_grad_norm",
     "cross_entropy",

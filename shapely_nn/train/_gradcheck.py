@@ -9,6 +9,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from shapely_nn._tensor import describe
+from shapely_nn.guards import require_positive_number
+from shapely_nn.layers._base import ParameterNameError
+
 Array = npt.NDArray[Any]
 
 
@@ -34,6 +38,11 @@ def numerical_gradient(loss: Callable[[], float], array: Array, eps: float = 1e-
     ``array`` must be the very array ``loss`` reads (a layer's parameter, an input's data);
     every element is restored afterwards, also when ``loss`` raises.
     """
+    require_positive_number(eps=eps)
+    if not isinstance(array, np.ndarray):
+        raise TypeError(
+            f"numerical_gradient: array must be a float64 numpy.ndarray, got {describe(array)}"
+        )
     if array.dtype != np.float64:
         raise TypeError(f"numerical_gradient: needs a float64 array, got {array.dtype}")
     grad = np.zeros_like(array)
@@ -70,7 +79,8 @@ def gradcheck(
     """
     missing = sorted(set(arrays) - set(analytic))
     if missing:
-        raise KeyError(f"gradcheck: no analytic gradient for {missing}")
+        raise ParameterNameError(f"gradcheck: no analytic gradient for {missing}")
+    require_positive_number(eps=eps, rtol=rtol, atol=atol)
     errors: dict[str, float] = {}
     for name, array in arrays.items():
         numeric = numerical_gradient(loss, array, eps)

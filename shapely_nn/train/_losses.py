@@ -8,7 +8,7 @@ import numpy as np
 
 from shapely_nn import functional
 from shapely_nn._shape import ShapeError
-from shapely_nn._tensor import Tensor
+from shapely_nn._tensor import DTypeError, Tensor, array_of, optional_array_of
 from shapely_nn.guards import require_ids_in_range
 
 AnyTensor = Tensor[*tuple[Any, ...]]
@@ -19,6 +19,14 @@ def _same_shape(op: str, what: str, got: tuple[int, ...], expected: tuple[int, .
         raise ShapeError(f"{op}: {what} has shape {list(got)}, expected {list(expected)}")
 
 
+def _float_logits(op: str, value: object, name: str = "logits") -> Any:
+    """The array of a float tensor argument (a loss needs float scores), else a clear error."""
+    a = array_of(op, name, value)
+    if a.dtype.kind != "f":
+        raise DTypeError(f"{op}: {name} must be a float tensor, got dtype {a.dtype}")
+    return a
+
+
 def cross_entropy(
     logits: AnyTensor, targets: AnyTensor, *, mask: AnyTensor | None = None
 ) -> tuple[float, AnyTensor]:
@@ -27,13 +35,14 @@ def cross_entropy(
     ``mask`` (bool ``[*B]``) keeps the positions that count (padding out); the mean is over
     those. Returns the loss and ``dL/dlogits`` (``(softmax - one_hot) / count`` where kept).
     """
-    z = logits.numpy()
-    ids = targets.numpy()
+    z = _float_logits("cross_entropy", logits)
+    ids = array_of("cross_entropy", "targets", targets)
+    mask_array = optional_array_of("cross_entropy", "mask", mask)
     if z.ndim == 0:
         raise ShapeError("cross_entropy: logits must have a class axis, got a scalar")
     _same_shape("cross_entropy", "targets", ids.shape, z.shape[:-1])
-    keep = np.ones(ids.shape, dtype=bool) if mask is None else mask.numpy()
-    if mask is not None:
+    keep = np.ones(ids.shape, dtype=bool) if mask_array is None else mask_array
+    if mask_array is not None:
         _same_shape("cross_entropy", "mask", keep.shape, ids.shape)
         if keep.dtype != np.bool_:
             raise TypeError(f"cross_entropy: mask must be bool, got {keep.dtype}")
@@ -54,7 +63,8 @@ def cross_entropy(
 def cross_entropy_onehot(logits: AnyTensor, targets: AnyTensor) -> tuple[float, AnyTensor]:
     """Mean cross-entropy against one-hot (or probability) rows ``[*B, C]``: the seeds'
     ``cross_entropy_loss_onehot`` and ``cross_entropy_grad_onehot``."""
-    z, t = logits.numpy(), targets.numpy()
+    z = _float_logits("cross_entropy_onehot", logits)
+    t = array_of("cross_entropy_onehot", "targets", targets)
     _same_shape("cross_entropy_onehot", "targets", t.shape, z.shape)
     if z.ndim == 0:
         raise ShapeError("cross_entropy_onehot: logits must have a class axis, got a scalar")
@@ -67,7 +77,8 @@ def cross_entropy_onehot(logits: AnyTensor, targets: AnyTensor) -> tuple[float, 
 
 def mse(prediction: AnyTensor, target: AnyTensor) -> tuple[float, AnyTensor]:
     """Mean squared error over every element, and its gradient ``2 (p - t) / n``."""
-    p, t = prediction.numpy(), target.numpy()
+    p = _float_logits("mse", prediction, "prediction")
+    t = array_of("mse", "target", target)
     _same_shape("mse", "target", t.shape, p.shape)
     if p.size == 0:
         raise ShapeError("mse: empty prediction")
@@ -80,7 +91,7 @@ def sequence_cross_entropy(
 ) -> tuple[float, AnyTensor]:
     """Per-step classification loss averaged over the kept steps (seed 001's
     ``sequence_classification_loss``): logits ``[T, *B, C]``, ids ``[T, *B]``, mask optional."""
-    if logits.rank < 2:
+    if array_of("sequence_cross_entropy", "logits", logits).ndim < 2:
         raise ShapeError(f"sequence_cross_entropy: logits must be [T, *B, C], got {logits.shape}")
     return cross_entropy(logits, targets, mask=mask)
 

@@ -13,6 +13,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from shapely_nn._tensor import describe
+from shapely_nn.guards import (
+    GuardError,
+    require_nonnegative_number,
+    require_positive_number,
+    require_rate,
+)
+from shapely_nn.layers._base import ParameterNameError
+
 Array = npt.NDArray[Any]
 
 
@@ -21,14 +30,26 @@ def _few(names: list[str]) -> str:
 
 
 def _check_names(params: Mapping[str, Array], grads: Mapping[str, Array]) -> None:
+    for what, value in (("params", params), ("grads", grads)):
+        if not isinstance(value, Mapping):
+            raise TypeError(
+                f'optimizer: argument "{what}" must be a mapping name -> numpy array '
+                f"(model.parameters(), grads.as_dict()), got {describe(value)}"
+            )
     if set(params) != set(grads):
         missing = sorted(set(params) - set(grads))
         extra = sorted(set(grads) - set(params))
-        raise KeyError(
-            f"optimizer: gradients missing for {len(missing)} parameters ({_few(missing)}); "
-            f"{len(extra)} unknown gradients ({_few(extra)})"
+        raise ParameterNameError(
+            f"optimizer: grads missing for {len(missing)} parameters ({_few(missing)}); "
+            f"{len(extra)} unknown grads ({_few(extra)})"
         )
     for name, p in params.items():
+        for what, array in (("params", p), ("grads", grads[name])):
+            if not isinstance(array, np.ndarray):
+                raise TypeError(
+                    f'optimizer: {what}["{name}"] must be a numpy.ndarray (optimizers work on '
+                    f"model.parameters() arrays), got {describe(array)}"
+                )
         if grads[name].shape != p.shape:
             raise ValueError(
                 f"optimizer: gradient of {name} has shape {list(grads[name].shape)}, "
@@ -40,11 +61,8 @@ class SGD:
     """Stochastic gradient descent with optional momentum (PyTorch's formulation)."""
 
     def __init__(self, lr: float, momentum: float = 0.0, weight_decay: float = 0.0) -> None:
-        if lr <= 0 or momentum < 0 or weight_decay < 0:
-            raise ValueError(
-                f"SGD: need lr > 0, momentum >= 0, weight_decay >= 0, got {lr}, "
-                f"{momentum}, {weight_decay}"
-            )
+        require_positive_number(lr=lr)
+        require_nonnegative_number(momentum=momentum, weight_decay=weight_decay)
         self.lr, self.momentum, self.weight_decay = lr, momentum, weight_decay
         self.velocity: dict[str, Array] = {}
 
@@ -69,10 +87,12 @@ class Adam:
     def __init__(
         self, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8
     ) -> None:
-        if lr <= 0 or not (0 <= betas[0] < 1 and 0 <= betas[1] < 1) or eps <= 0:
-            raise ValueError(
-                f"Adam: need lr > 0, betas in [0, 1), eps > 0, got {lr}, {betas}, {eps}"
-            )
+        require_positive_number(lr=lr, eps=eps)
+        if not isinstance(betas, tuple | list) or len(betas) != 2:
+            raise TypeError(f"Adam: betas must be a pair of rates in [0, 1), got {describe(betas)}")
+        require_rate(**{"betas[0]": betas[0], "betas[1]": betas[1]})
+        if max(betas) >= 1:  # a rate of 1 never forgets and divides by zero in the correction
+            raise GuardError(f"Adam: betas must be < 1, got {tuple(betas)}")
         self.lr, self.betas, self.eps = lr, betas, eps
         self.t = 0
         self.m: dict[str, Array] = {}
@@ -99,8 +119,7 @@ class Adam:
 def clip_grad_norm(grads: Mapping[str, Array], max_norm: float) -> tuple[dict[str, Array], float]:
     """Scale all gradients so their joint L2 norm is at most ``max_norm``; returns the norm
     before clipping (as ``torch.nn.utils.clip_grad_norm_``)."""
-    if max_norm <= 0:
-        raise ValueError(f"clip_grad_norm: max_norm must be positive, got {max_norm}")
+    require_positive_number(max_norm=max_norm)
     total = math.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads.values()))
     scale = min(1.0, max_norm / (total + 1e-6))
     if scale >= 1.0:

@@ -91,3 +91,51 @@ def test_require_index() -> None:
 
 def test_guard_error_is_a_value_error() -> None:
     assert issubclass(GuardError, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "text"),
+    [
+        (True, TypeError, "^heads must be an int, got bool True; a bool is not a size"),
+        (2.0, TypeError, "^heads must be an int, got float 2.0$"),
+        ("8", TypeError, "^heads must be an int, got str '8'$"),
+        (None, TypeError, "^heads must be an int, got None$"),
+        (0, GuardError, "^heads > 0 does not hold: heads = 0$"),
+        (-3, GuardError, "^heads > 0 does not hold: heads = -3$"),
+    ],
+)
+def test_require_size_refuses_non_ints_bools_and_non_positives(
+    value: object, error: type[Exception], text: str
+) -> None:
+    with pytest.raises(error, match=text):
+        guards.require_size(heads=value)
+
+
+def test_require_size_takes_python_and_numpy_ints() -> None:
+    guards.require_size(heads=4, max_len=np.int64(1))  # returns None, raises nothing
+    with pytest.raises(GuardError, match="max_len > 0"):
+        guards.require_size(heads=4, max_len=np.int64(0))
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "text"),
+    [
+        (True, TypeError, "^p must be a real number, got bool True"),
+        (float("nan"), TypeError, "^p must be a finite real number, got nan$"),
+        (float("inf"), TypeError, "^p must be a finite real number, got inf$"),
+        (-0.5, GuardError, "^0 <= p <= 1 does not hold: p = -0.5$"),
+        (1.5, GuardError, "^0 <= p <= 1 does not hold: p = 1.5$"),
+    ],
+)
+def test_require_rate(value: object, error: type[Exception], text: str) -> None:
+    with pytest.raises(error, match=text):
+        guards.require_rate(p=value)
+
+
+def test_rates_at_the_ends_and_positive_numbers_pass_but_zero_lr_does_not() -> None:
+    guards.require_rate(p=0.0, q=1, r=np.float32(0.5))
+    guards.require_positive_number(lr=1e-3, eps=np.float64(1e-8))
+    with pytest.raises(GuardError, match="^lr > 0 does not hold: lr = 0.0$"):
+        guards.require_positive_number(lr=0.0)
+    with pytest.raises(GuardError, match="^momentum >= 0 does not hold: momentum = -0.1$"):
+        guards.require_nonnegative_number(momentum=-0.1)

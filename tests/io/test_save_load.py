@@ -168,3 +168,16 @@ def test_crash_while_writing_leaves_the_old_file(
         save(Linear(3, 4, rng=1), path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["m.npz"]
+
+
+def test_missing_file_is_named_not_called_corrupt(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.snn"
+    with pytest.raises(ModelFileError, match=f"^load: no such file: {missing}$"):
+        load(missing)
+
+
+@pytest.mark.parametrize("module", [None, np.zeros(3), "model"])
+def test_save_refuses_what_is_not_a_module(tmp_path: Path, module: Any) -> None:
+    with pytest.raises(TypeError, match='^save: argument "module" must be a shapely_nn layer'):
+        save(module, tmp_path / "m.snn")
+    assert not list(tmp_path.iterdir())  # nothing half written

@@ -98,7 +98,7 @@ def test_gru_candidate_hidden_bias_stays_separate() -> None:
 
 def test_wrong_state_dict_is_refused() -> None:
     layer = Linear(3, 2, rng=0)
-    with pytest.raises(KeyError, match="missing keys \\['bias'\\]"):
+    with pytest.raises(KeyError, match="state_dict is missing keys \\['bias'\\]"):
         load_state_dict(layer, {"weight": torch.zeros(2, 3)})
     with pytest.raises(
         sn.ShapeError, match="weight has shape \\[3, 3\\], the module's export has \\[2, 3\\]"

@@ -7,7 +7,7 @@ import pytest
 import torch
 from _attn_helpers import check_layer_gradients
 
-from shapely_nn import ShapeError, Tensor
+from shapely_nn import GuardError, ShapeError, Tensor
 from shapely_nn.io import to_torch
 from shapely_nn.layers import Dropout, dropout_inference_spec
 from shapely_nn.layers._dropout import dropout_masked
@@ -99,7 +99,7 @@ def test_p_one_drops_everything_and_p_zero_nothing(rng: np.random.Generator) -> 
 
 
 def test_probability_outside_unit_interval_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"p must be in \[0, 1\], got 1.5"):
+    with pytest.raises(GuardError, match=r"^0 <= p <= 1 does not hold: p = 1.5$"):
         Dropout(1.5)
 
 

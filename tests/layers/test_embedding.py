@@ -7,7 +7,7 @@ import pytest
 import torch
 from _helpers import assert_rel_close, check_gradients
 
-from shapely_nn import DTypeError, ShapeError, Tensor
+from shapely_nn import DTypeError, GuardError, ShapeError, Tensor
 from shapely_nn.io import to_torch
 from shapely_nn.layers import Embedding, EmbeddingGrads
 
@@ -114,5 +114,5 @@ def test_onehot_backward_checks_the_grad_shape() -> None:
 
 
 def test_nonpositive_sizes_are_refused() -> None:
-    with pytest.raises(ShapeError, match="sizes must be positive"):
+    with pytest.raises(GuardError, match="^vocab_size > 0 does not hold: vocab_size = 0$"):
         Embedding(0, EMBED, rng=0)

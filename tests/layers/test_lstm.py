@@ -285,7 +285,7 @@ def test_mixed_dtypes_are_refused() -> None:
 
 
 def test_nonpositive_sizes_are_refused() -> None:
-    with pytest.raises(ShapeError, match="sizes must be positive"):
+    with pytest.raises(GuardError, match="^input_size > 0 does not hold: input_size = 0$"):
         LSTM(0, H, rng=0)
 
 

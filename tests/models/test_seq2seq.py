@@ -93,7 +93,7 @@ def test_greedy_inference_feeds_back_its_argmax(rng: np.random.Generator) -> Non
 def test_guards() -> None:
     model = models.Seq2Seq.init(SV, TV, E, H, rng=1)
     src = sn.tensor([[1], [2]])
-    with pytest.raises(GuardError, match="^max_len != 0 does not hold: max_len = 0$"):
+    with pytest.raises(GuardError, match="^max_len > 0 does not hold: max_len = 0$"):
         model.forward_inference(src, 0, 0)
     with pytest.raises(GuardError, match="^tgt_len != 0 does not hold: tgt_len = 0$"):
         model.forward_training(src, sn.tensor(np.zeros((0, 1), np.int64)))

@@ -15,6 +15,7 @@ from shapely_nn.layers import Linear
 from shapely_nn.train import (
     SGD,
     Adam,
+    NonFiniteLossError,
     clip_grad_norm,
     cross_entropy,
     cross_entropy_onehot,
@@ -122,7 +123,7 @@ def test_optimizers_match_torch(ours: Any, theirs: Any, rng: np.random.Generator
 
 
 def test_optimizer_refuses_mismatched_grads() -> None:
-    with pytest.raises(KeyError, match="gradients missing for 1 parameters \\(b\\); 0 unknown"):
+    with pytest.raises(KeyError, match="grads missing for 1 parameters \\(b\\); 0 unknown"):
         SGD(0.1).step({"w": np.zeros(2), "b": np.zeros(1)}, {"w": np.zeros(2)})
 
 
@@ -169,3 +170,52 @@ def test_fit_learns_and_is_deterministic() -> None:
         Linear(3, 2, rng=1), data, _mse_step, Adam(0.05), epochs=2, rng=3, progress=False
     )[1]
     assert other_seed != losses[:2]
+
+
+def test_fit_stops_naming_the_step_where_the_loss_stops_being_finite() -> None:
+    data = _regression_data(0)
+    x, y = data[5]
+    poisoned = x.numpy().copy()
+    poisoned[0, 0] = np.nan  # NaN in the data propagates to the loss (the NaN policy)
+    data[5] = (sn.tensor(poisoned), y)
+    first_visit = int(np.flatnonzero(np.random.default_rng(4).permutation(len(data)) == 5)[0])
+    model = Linear(3, 2, rng=1)
+    with np.errstate(invalid="ignore"), pytest.raises(NonFiniteLossError) as caught:
+        fit(model, data, _mse_step, SGD(0.01), epochs=3, rng=4, progress=False)
+    message = str(caught.value)
+    assert message.startswith(
+        f"fit: the loss stopped being finite at epoch 1, step {first_visit + 1} of 8 (data[5]): "
+        "loss = nan."
+    )
+    assert isinstance(caught.value, FloatingPointError)
+
+
+def test_nan_inputs_propagate_through_a_layer() -> None:
+    layer = Linear(3, 2, rng=0)
+    x = np.ones((2, 3), np.float32)
+    x[1, 0] = np.nan
+    with np.errstate(invalid="ignore"):
+        y = layer(sn.tensor(x)).numpy()
+    np.testing.assert_array_equal(np.isnan(y), [[False, False], [True, True]])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "text"),
+    [
+        ({"epochs": 0}, GuardError, "^epochs > 0 does not hold: epochs = 0$"),
+        ({"epochs": True}, TypeError, "^epochs must be an int, got bool True"),
+        ({"epochs": 1, "clip": -1.0}, GuardError, "^clip > 0 does not hold: clip = -1.0$"),
+        ({"epochs": 1, "rng": -1}, GuardError, "^rng >= 0 does not hold: rng = -1$"),
+    ],
+)
+def test_fit_refuses_bad_counts_rates_and_seeds(kwargs: Any, error: Any, text: str) -> None:
+    args = {"rng": 0, **kwargs}
+    with pytest.raises(error, match=text):
+        fit(Linear(3, 2, rng=1), _regression_data(0), _mse_step, SGD(0.1), progress=False, **args)
+
+
+def test_fit_refuses_an_empty_data_set_and_a_non_model() -> None:
+    with pytest.raises(GuardError, match=r"^len\(data\) > 0 does not hold: len\(data\) = 0$"):
+        fit(Linear(3, 2, rng=1), [], _mse_step, SGD(0.1), epochs=1, rng=0, progress=False)
+    with pytest.raises(TypeError, match='^fit: argument "model" must be a shapely_nn layer'):
+        fit(np.zeros(3), _regression_data(0), _mse_step, SGD(0.1), epochs=1, rng=0)  # type: ignore[type-var]
