@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 
-from mypy.nodes import MypyFile, TypeInfo
+from mypy.build import PRI_LOW
+from mypy.nodes import Import, MypyFile, TypeInfo
 from mypy.plugin import (
     AnalyzeTypeContext,
     AttributeContext,
@@ -29,11 +30,12 @@ from mypy.plugin import (
 from mypy.plugins.default import DefaultPlugin
 from mypy.types import FunctionLike, Instance, Type
 
-from shapely_nn.mypy_plugin import _ops
+from shapely_nn.mypy_plugin import _numpy_ops, _ops
 from shapely_nn.mypy_plugin._annotations import analyze_arith, analyze_tensor
 from shapely_nn.mypy_plugin._calls import SHAPE, CallChecker
 from shapely_nn.mypy_plugin._context import against_context
 from shapely_nn.mypy_plugin._guard import after, guarded
+from shapely_nn.mypy_plugin._jaxtyping import ANNOTATED, analyze_jaxtyping
 from shapely_nn.mypy_plugin._scope import Scope
 from shapely_nn.mypy_plugin._shapes import ADD, ARITH, MUL, TENSOR, Infos
 
@@ -126,7 +128,25 @@ class ShapelyPlugin(Plugin):
             return guarded(self._arith_hook(fullname))
         if fullname == TENSOR:
             return guarded(partial(analyze_tensor, default=self._default_analysis))
+        if fullname in ANNOTATED:
+            return guarded(self._annotated_hook(fullname))
         return None
+
+    def _annotated_hook(self, fullname: str) -> Callable[[AnalyzeTypeContext], Type]:
+        def hook(ctx: AnalyzeTypeContext) -> Type:
+            return analyze_jaxtyping(
+                ctx, lambda: self._default_analysis(ctx, fullname), self.infos()
+            )
+
+        return hook
+
+    def get_additional_deps(self, file: MypyFile) -> list[tuple[int, str, int]]:
+        """A module using jaxtyping needs the dim types (``Add``...) the plugin writes."""
+        for imp in file.imports:
+            ids = [i for i, _ in imp.ids] if isinstance(imp, Import) else [getattr(imp, "id", "")]
+            if any(i == "jaxtyping" or i.startswith("jaxtyping.") for i in ids):
+                return [(PRI_LOW, TENSOR_MODULE, -1)]
+        return []
 
     def _arith_hook(self, fullname: str) -> Callable[[AnalyzeTypeContext], Type]:
         def hook(ctx: AnalyzeTypeContext) -> Type:
@@ -142,6 +162,12 @@ class ShapelyPlugin(Plugin):
             return False
         return self._scope.involves(fullname)
 
+    def _numpy_result(self, fullname: str) -> bool:
+        """A NumPy callee whose result may meet a declared shape (``y: Float[...] = f(x)``)."""
+        modules = self._modules
+        loaded = modules is None or TENSOR_MODULE in modules
+        return loaded and fullname.startswith("numpy.")
+
     # Each hook is handed out only for a callee that can involve a shape (``_scope``), and
     # runs after mypy's own default-plugin hook for the same name, if there is one, so that
     # mypy's behaviour is kept wherever ours applies too.
@@ -149,7 +175,9 @@ class ShapelyPlugin(Plugin):
         self, fullname: str
     ) -> Callable[[FunctionSigContext], FunctionLike] | None:
         """Erase shapes before mypy checks the arguments of a callee with shapes."""
-        if fullname in _ops.FUNCTIONS or not self._involves(fullname):
+        if fullname in _ops.FUNCTIONS or fullname in _numpy_ops.FUNCTIONS:
+            return None
+        if not self._involves(fullname):
             return None
         theirs = self._mypy.get_function_signature_hook(fullname)
         return after(theirs, "default_signature", guarded(self._calls.signature))
@@ -158,7 +186,9 @@ class ShapelyPlugin(Plugin):
         self, fullname: str
     ) -> Callable[[MethodSigContext], FunctionLike] | None:
         """As for functions, for methods and operators."""
-        if fullname in _ops.METHODS or not self._involves(fullname):
+        if fullname in _ops.METHODS or fullname in _numpy_ops.METHODS:
+            return None
+        if not self._involves(fullname):
             return None
         theirs = self._mypy.get_method_signature_hook(fullname)
         return after(theirs, "default_signature", guarded(self._calls.signature))
@@ -166,9 +196,12 @@ class ShapelyPlugin(Plugin):
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
         """Computed shapes of the tensor ops; strict unification for other shape callees."""
         op = _ops.FUNCTIONS.get(fullname)
+        array_op = _numpy_ops.FUNCTIONS.get(fullname)
         if op is not None:
             hook = partial(_ops.run_function, op, self.infos)
-        elif self._involves(fullname):
+        elif array_op is not None and self._numpy_result(fullname):
+            hook = partial(_numpy_ops.run, array_op, self.infos)
+        elif self._involves(fullname) or self._numpy_result(fullname):
             hook = partial(self._calls.function, fullname)
         else:
             return None
@@ -178,9 +211,12 @@ class ShapelyPlugin(Plugin):
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
         """Computed shapes of tensor methods; strict unification for other shape methods."""
         op = _ops.METHODS.get(fullname)
+        array_op = _numpy_ops.METHODS.get(fullname)
         if op is not None:
             hook = partial(_ops.run_method, op, self.infos)
-        elif self._involves(fullname):
+        elif array_op is not None and self._numpy_result(fullname):
+            hook = partial(_numpy_ops.run, array_op, self.infos)
+        elif self._involves(fullname) or self._numpy_result(fullname):
             hook = partial(self._calls.method, fullname)
         else:
             return None
@@ -188,9 +224,12 @@ class ShapelyPlugin(Plugin):
         return after(theirs, "default_return_type", guarded(against_context(hook)))
 
     def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
-        """``Tensor.T`` swaps the last two dims."""
+        """``Tensor.T`` swaps the last two dims; an ndarray's ``.T`` reverses them all."""
         if fullname == TENSOR + ".T":
             return guarded(against_context(partial(_ops.transpose_attribute, self.infos)))
+        if fullname in _numpy_ops.TRANSPOSE_ATTRIBUTES and self._numpy_result(fullname):
+            hook = partial(_numpy_ops.transpose_attribute, self.infos)
+            return guarded(against_context(hook))
         return None
 
 

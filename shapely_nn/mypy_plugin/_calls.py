@@ -33,10 +33,14 @@ from shapely_nn.mypy_plugin._compose import composition_reason
 from shapely_nn.mypy_plugin._shapes import (
     ARITH,
     MAX_DEPTH,
+    NDARRAY,
     UNKNOWN,
     Bad,
     Infos,
+    any_shape,
+    array_has_dims,
     dim_of,
+    gradual_ints,
     int_value,
     is_shape_var,
     is_tensor,
@@ -85,6 +89,8 @@ def mentions_shapes(t: Type, depth: int = 0) -> bool:
             return True
         if is_tensor(p):
             return not _is_any_tensor(p)
+        if p.type.fullname == NDARRAY:
+            return array_has_dims(p)
         return any(mentions_shapes(a, depth + 1) for a in p.args)
     if is_shape_var(p):
         return True
@@ -185,7 +191,7 @@ class CallChecker:
             ctx.api.fail(said, ctx.context, code=SHAPE)
             return ctx.default_return_type
         try:
-            return _result(sig.ret_type, u, infos)
+            return gradual_ints(_result(sig.ret_type, u, infos))
         except NotShapeError:
             return ctx.default_return_type
 
@@ -247,6 +253,8 @@ def _erase(t: Type, infos: Infos, top: bool, depth: int = 0) -> Type:
     if isinstance(p, Instance):
         if is_tensor(p):
             return infos.any_tensor()
+        if p.type.fullname == NDARRAY and p.args:
+            return p.copy_modified(args=[any_shape(p), *p.args[1:]])
         if p.type.fullname in ARITH:
             return infos.int_type
         if not p.args:

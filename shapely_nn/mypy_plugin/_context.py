@@ -19,10 +19,12 @@ from mypy.types import Instance, Type, get_proper_type
 
 from shapely_nn.mypy_plugin._calls import SHAPE
 from shapely_nn.mypy_plugin._shapes import (
+    NDARRAY,
     Fixed,
     Shape,
     Star,
-    is_tensor,
+    is_shaped,
+    kind_of,
     shape_of,
     show_dim,
     show_tensor,
@@ -43,15 +45,39 @@ def _is_return(api: Any, expected: Type) -> bool:
     return bool(returns) and returns[-1] is expected
 
 
+# The lines of the module being checked where an op already reported a shape error. An op
+# that fails answers an array of unknown shape, and NumPy's loose stubs can turn what follows
+# on that line into ``Any``: that is the same error, not a new one to report, so the rest of
+# the line answers the declared type.
+_reported: tuple[object, set[int]] = (None, set())
+
+
+def note_shape_error(api: object, line: int) -> None:
+    """Remember that a shape error was reported at ``line`` of the module ``api`` checks."""
+    global _reported
+    if _reported[0] is not api:
+        _reported = (api, set())
+    _reported[1].add(line)
+
+
 def check_context(ctx: Ctx, result: Type) -> Type:
     """``result``, or the declared type after reporting that ``result`` does not fit it."""
     got = get_proper_type(result)
-    if not (isinstance(got, Instance) and is_tensor(got)):
+    if _reported[0] is ctx.api and ctx.context.line in _reported[1]:
+        expected = _expected(ctx.api)
+        want = get_proper_type(expected) if expected is not None else None
+        if expected is not None and isinstance(want, Instance) and is_shaped(want):
+            return expected
+        return result
+    if not (isinstance(got, Instance) and is_shaped(got)):
         return result
     expected = _expected(ctx.api)
     want = get_proper_type(expected) if expected is not None else None
-    if not (isinstance(want, Instance) and is_tensor(want)) or expected is None:
+    if not (isinstance(want, Instance) and is_shaped(want)) or expected is None:
         return result
+    if want.type.fullname != got.type.fullname:
+        return result
+    kind = kind_of(want)
     atoms: dict[str, Type] = {}
     declared = shape_of(want, atoms, formal=False)
     actual = shape_of(got, atoms, formal=False)
@@ -63,15 +89,25 @@ def check_context(ctx: Ctx, result: Type) -> Type:
         reason = _gradual_disagreement(declared, actual)
         if reason is None:
             # Dims nobody tracks (``*tuple[Any, ...]``) fit anything: answer the declared
-            # type, so every mypy release agrees (older ones refuse the unpacked Any).
-            return expected
+            # shape, so every mypy release agrees (older ones refuse the unpacked Any).
+            return _declared_shape(got, want, expected)
     else:
         reason = _disagreement(declared, actual, atoms)
         if reason is None:
+            if any(isinstance(i, Fixed) and i.dim is None for i in actual):
+                # An ``int`` dim (NumPy's own results) is a dim nobody knows: it fits.
+                return _declared_shape(got, want, expected)
             return result
-    message = f"{what} {show_tensor(actual)} does not match the declared "
-    message += f"{show_tensor(declared)}: {reason}"
+    message = f"{what} {show_tensor(actual, kind)} does not match the declared "
+    message += f"{show_tensor(declared, kind)}: {reason}"
     ctx.api.fail(message, ctx.context, code=SHAPE)
+    return expected
+
+
+def _declared_shape(got: Instance, want: Instance, expected: Type) -> Type:
+    """The value's type with the declared shape (an array keeps its own dtype)."""
+    if got.type.fullname == NDARRAY and got.args and want.args:
+        return got.copy_modified(args=[want.args[0], *got.args[1:]])
     return expected
 
 
@@ -89,7 +125,7 @@ def _disagreement(declared: Shape, actual: Shape, atoms: dict[str, Type]) -> str
         tail_len = len(declared) - ds[0] - 1
         tail = declared[ds[0] + 1 :], actual[as_[0] + 1 :]
         return head or _first_difference(*tail, -tail_len)
-    reason = Unifier(atoms=atoms).shape(declared, actual, "it", show_tensor(actual))
+    reason = Unifier(atoms=atoms).shape(declared, actual, "it", "")
     return None if reason is None else "the dims differ"
 
 

@@ -36,7 +36,7 @@ from mypy.types import (
     get_proper_type,
 )
 
-from shapely_nn.mypy_plugin._shapes import ARITH, MAX_DEPTH, TENSOR
+from shapely_nn.mypy_plugin._shapes import ARITH, MAX_DEPTH, NDARRAY, TENSOR, array_has_dims
 
 PACKAGE = "shapely_nn."
 # Methods whose signature decides what calling or building an instance means.
@@ -53,6 +53,8 @@ def type_involves_shapes(t: Type | None, depth: int = 0) -> bool:
         name = p.type.fullname
         if name == TENSOR or name in ARITH or name.startswith(PACKAGE):
             return True
+        if name == NDARRAY:
+            return array_has_dims(p)
         return any(type_involves_shapes(a, depth) for a in p.args)
     if isinstance(p, TypeVarType):
         bound = get_proper_type(p.upper_bound)

@@ -29,6 +29,7 @@ from mypy.types import (
 from shapely_nn._dims import Dim, DimLike, add, floordiv, format_dim, mul
 
 TENSOR = "shapely_nn._tensor.Tensor"
+NDARRAY = "numpy.ndarray"
 ADD = "shapely_nn._typelevel.Add"
 MUL = "shapely_nn._typelevel.Mul"
 FLOORDIV = "shapely_nn._typelevel.FloorDiv"
@@ -99,6 +100,72 @@ def atom(name: str) -> DimLike:
 def is_tensor(t: ProperType) -> bool:
     """Whether ``t`` is a ``Tensor[...]`` instance."""
     return isinstance(t, Instance) and t.type.fullname == TENSOR
+
+
+def is_shaped(t: ProperType) -> bool:
+    """A ``Tensor[...]``, or a NumPy ``ndarray`` (its shape is its first type argument)."""
+    return isinstance(t, Instance) and t.type.fullname in (TENSOR, NDARRAY)
+
+
+def kind_of(t: ProperType) -> str:
+    """How messages name a shaped type: ``Tensor`` or ``ndarray``."""
+    return "ndarray" if isinstance(t, Instance) and t.type.fullname == NDARRAY else "Tensor"
+
+
+def array_has_dims(p: Instance) -> bool:
+    """An ndarray whose shape is a tuple with at least one dim that is not ``Any``."""
+    shape = get_proper_type(p.args[0]) if p.args else None
+    if not isinstance(shape, TupleType):
+        return False
+    return any(not isinstance(get_proper_type(i), AnyType | UnpackType) for i in shape.items)
+
+
+def any_shape(p: Instance) -> Type:
+    """``tuple[Any, ...]``, in the tuple class an ndarray's shape parameter uses."""
+    shape = get_proper_type(p.args[0])
+    fallback = shape.partial_fallback if isinstance(shape, TupleType) else shape
+    if isinstance(fallback, Instance):
+        return fallback.copy_modified(args=[AnyType(TypeOfAny.special_form)])
+    return AnyType(TypeOfAny.special_form)
+
+
+def gradual_ints(t: Type) -> Type:
+    """An ndarray's ``int`` dims (sizes nobody knows) as ``Any``, which fits a declared size."""
+    p = get_proper_type(t)
+    if not (isinstance(p, Instance) and p.type.fullname == NDARRAY and p.args):
+        return t
+    shape = get_proper_type(p.args[0])
+    if not isinstance(shape, TupleType):
+        return t
+    items = [AnyType(TypeOfAny.special_form) if _plain_int(i) else i for i in shape.items]
+    return p.copy_modified(args=[shape.copy_modified(items=items), *p.args[1:]])
+
+
+def _plain_int(t: Type) -> bool:
+    p = get_proper_type(t)
+    return isinstance(p, Instance) and p.type.fullname == "builtins.int" and int_value(p) is None
+
+
+def shape_args(t: Instance) -> list[Type]:
+    """The dim types of a shaped type; an ndarray whose shape is not a fixed tuple is ``...``."""
+    if t.type.fullname != NDARRAY:
+        return list(t.args)
+    shape = get_proper_type(t.args[0]) if t.args else None
+    if isinstance(shape, TupleType):
+        return list(shape.items)
+    # An unknown shape (``tuple[int, ...]``, ``Any``) is a variadic part nobody tracks.
+    if isinstance(shape, Instance):
+        return [UnpackType(shape.copy_modified(args=[AnyType(TypeOfAny.special_form)]))]
+    return [UnpackType(AnyType(TypeOfAny.special_form))]
+
+
+def with_shape(template: Instance, items: list[Type], tuple_info: TypeInfo) -> Instance:
+    """``template`` (a Tensor or an ndarray) with these dim types."""
+    if template.type.fullname != NDARRAY:
+        return template.copy_modified(args=items)
+    tuple_any = Instance(tuple_info, [AnyType(TypeOfAny.special_form)])
+    dtype = template.args[1:] or [AnyType(TypeOfAny.special_form)]
+    return template.copy_modified(args=[TupleType(items, tuple_any), *dtype])
 
 
 def is_shape_var(t: ProperType) -> bool:
@@ -207,7 +274,7 @@ def shape_of(t: Instance, atoms: dict[str, Type], formal: bool) -> Shape:
     only sees them as "anything".
     """
     items: list[Item] = []
-    for arg in t.args:
+    for arg in shape_args(t):
         p = get_proper_type(arg)
         if isinstance(p, UnpackType):
             items.extend(_unpacked(p, atoms, formal))
@@ -269,19 +336,19 @@ def show_shape(shape: Shape) -> str:
     return "[" + ", ".join(show_item(i) for i in shape) + "]"
 
 
-def show_tensor(shape: Shape) -> str:
-    """``Tensor[B, 64]``; a scalar is ``Tensor[()]``."""
+def show_tensor(shape: Shape, kind: str = "Tensor") -> str:
+    """``Tensor[B, 64]`` (or ``ndarray[b, 64]``); a scalar is ``Tensor[()]``."""
     if not shape:
-        return "Tensor[()]"
-    return "Tensor[" + ", ".join(show_item(i) for i in shape) + "]"
+        return f"{kind}[()]"
+    return f"{kind}[" + ", ".join(show_item(i) for i in shape) + "]"
 
 
 def show_type(t: Type) -> str:
     """A type for messages, with tensors and dims written readably."""
     p = get_proper_type(t)
-    if is_tensor(p):
+    if is_shaped(p):
         assert isinstance(p, Instance)
-        return show_tensor(shape_of(p, {}, formal=False))
+        return show_tensor(shape_of(p, {}, formal=False), kind_of(p))
     if isinstance(p, Instance) and p.args:
         args = []
         for arg in p.args:

@@ -42,7 +42,8 @@ from shapely_nn.mypy_plugin._shapes import (
     dim_of,
     int_value,
     is_shape_var,
-    is_tensor,
+    is_shaped,
+    kind_of,
     shape_of,
     show_dim,
     show_item,
@@ -194,6 +195,8 @@ class Unifier:
     pending: list[Pending] = field(default_factory=list)
     # Each argument as the declared generic class or protocol it was matched against.
     views: dict[str, tuple[Instance, Instance]] = field(default_factory=dict)
+    # How messages name the shaped type being unified (``Tensor`` or ``ndarray``).
+    kind: str = "Tensor"
 
     # ---- types --------------------------------------------------------------------
     def types(self, formal: Type, actual: Type, arg: str, depth: int = 0) -> str | None:
@@ -255,12 +258,13 @@ class Unifier:
         return self.dim(formal, got, Site(arg, "", ""))
 
     def _instances(self, f: Instance, a: Instance, arg: str, depth: int) -> str | None:
-        if is_tensor(f):
-            if not is_tensor(a):
+        if is_shaped(f):
+            if not is_shaped(a) or a.type.fullname != f.type.fullname:
                 return None
             formal = shape_of(f, {}, formal=True)
             actual = shape_of(a, self.atoms, formal=False)
-            return self.shape(formal, actual, arg, show_tensor(actual))
+            self.kind = kind_of(f)
+            return self.shape(formal, actual, arg, show_tensor(actual, self.kind))
         if f.type.has_type_var_tuple_type:
             return None
         if a.type.has_base(f.type.fullname):
@@ -397,7 +401,10 @@ class Unifier:
             got = "a tensor of unknown rank"
         else:
             got = f"rank {len(actual)}"
-        return f"expects a tensor of {want} ({show_tensor(formal)}) in {arg}, got {got} ({text})"
+        return (
+            f"expects {'an array' if self.kind == 'ndarray' else 'a tensor'} of {want} "
+            f"({show_tensor(formal, self.kind)}) in {arg}, got {got} ({text})"
+        )
 
     def _bind_star(self, name: str, items: Shape, site: Site, start: int) -> str | None:
         if name not in self.stars or self.stars[name] is None:
