@@ -7,12 +7,18 @@ Two sources of code without shapes, each checked with and without
   source checkout or unpacked sdist that you point ``--mypy-source`` at (nothing of it is
   copied here). They run against the real typeshed, not mypy's test fixtures, so their
   expected output does not apply; only the two runs are compared.
-* installed typed packages (``--packages``), checked whole.
+* installed typed packages (``--packages``), checked whole, and source folders (``--files``,
+  e.g. NumPy-heavy modules unpacked from a wheel), checked with imports followed silently.
+
+``--jaxtyping`` adds a module that imports jaxtyping to every run, which switches on the
+plugin's NumPy rules everywhere: then NumPy code nobody annotated is checked by them too, and
+any error they add is a false positive.
 
 Usage::
 
     python tools/mypy_transparency.py --mypy-source ~/src/mypy
     python tools/mypy_transparency.py --packages hypothesis lark _pytest beartype
+    python tools/mypy_transparency.py --jaxtyping --files ~/wheels/sklearn/linear_model
 
 The goal is ``0 differing`` on every line of the summary.
 """
@@ -156,12 +162,36 @@ def compare_package(
     return len(lines["without"]), len(lines["with"]), only_with + only_without
 
 
+PROBE = """\
+import numpy as np
+from jaxtyping import Float
+
+x: Float[np.ndarray, "b 3"] = np.zeros((2, 3))
+"""
+
+
+def compare_files(
+    name: str, paths: list[str], work: Path, configs: dict[str, Path], extra: list[str]
+) -> tuple[int, int, list[str]]:
+    """Error counts without and with the plugin over source files, and the diff."""
+    lines = {}
+    flags = ["--follow-imports", "silent", "--ignore-missing-imports", *extra]
+    for config_name, config in configs.items():
+        text, _ = run(config, work / f"files-{name}-{config_name}", [*flags, *paths])
+        lines[config_name] = [line for line in text.splitlines() if ": error: " in line]
+    only_with = [f"  with only:    {x}" for x in lines["with"] if x not in lines["without"]]
+    only_without = [f"  without only: {x}" for x in lines["without"] if x not in lines["with"]]
+    return len(lines["without"]), len(lines["with"]), only_with + only_without
+
+
 def main(argv: list[str] | None = None) -> int:
     """Compare mypy with and without the plugin; print a summary and every difference."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mypy-source", type=Path, help="a mypy checkout or unpacked sdist")
     parser.add_argument("--suites", nargs="*", default=list(SUITES))
     parser.add_argument("--packages", nargs="*", default=[])
+    parser.add_argument("--files", nargs="*", default=[], help="source folders or files")
+    parser.add_argument("--jaxtyping", action="store_true", help="switch on the NumPy rules")
     args = parser.parse_args(argv)
     import mypy.version
 
@@ -198,6 +228,20 @@ def main(argv: list[str] | None = None) -> int:
             differing += len(diff)
             print(
                 f"{package:12} errors without the plugin {without}, with it {with_}: "
+                f"{len(diff)} differing lines"
+            )
+            for line in diff:
+                print(line)
+        extra: list[str] = []
+        if args.jaxtyping:
+            probe = work / "shapely_probe.py"
+            probe.write_text(PROBE)
+            extra = [str(probe)]
+        for target in args.files:
+            without, with_, diff = compare_files(Path(target).name, [target], work, configs, extra)
+            differing += len(diff)
+            print(
+                f"{target}: errors without the plugin {without}, with it {with_}: "
                 f"{len(diff)} differing lines"
             )
             for line in diff:

@@ -86,16 +86,17 @@ def check_context(ctx: Ctx, result: Type) -> Type:
         # A context that tracks nothing (an erased argument, ``Tensor[*tuple[Any, ...]]``).
         return result
     if any(isinstance(i, Star) and i.name is None for i in actual):
-        reason = _gradual_disagreement(declared, actual)
+        reason = _gradual_disagreement(declared, actual, lenient=kind == "ndarray")
         if reason is None:
             # Dims nobody tracks (``*tuple[Any, ...]``) fit anything: answer the declared
             # shape, so every mypy release agrees (older ones refuse the unpacked Any).
             return _declared_shape(got, want, expected)
     else:
-        reason = _disagreement(declared, actual, atoms)
+        reason = _disagreement(declared, actual, atoms, lenient=kind == "ndarray")
         if reason is None:
-            if any(isinstance(i, Fixed) and i.dim is None for i in actual):
-                # An ``int`` dim (NumPy's own results) is a dim nobody knows: it fits.
+            if kind == "ndarray" or any(isinstance(i, Fixed) and i.dim is None for i in actual):
+                # An ``int`` dim (NumPy's own results) is a dim nobody knows, and a jaxtyping
+                # name may stand for a literal size: either fits the declared shape.
                 return _declared_shape(got, want, expected)
             return result
     message = f"{what} {show_tensor(actual, kind)} does not match the declared "
@@ -111,25 +112,29 @@ def _declared_shape(got: Instance, want: Instance, expected: Type) -> Type:
     return expected
 
 
-def _disagreement(declared: Shape, actual: Shape, atoms: dict[str, Type]) -> str | None:
+def _disagreement(
+    declared: Shape, actual: Shape, atoms: dict[str, Type], lenient: bool = False
+) -> str | None:
     """Where the two shapes differ: the rank, or the first dim (position, got, expected)."""
     ds = [i for i, it in enumerate(declared) if isinstance(it, Star)]
     as_ = [i for i, it in enumerate(actual) if isinstance(it, Star)]
     if not ds and not as_:
         if len(declared) != len(actual):
             return f"rank {len(actual)}, expected rank {len(declared)}"
-        return _first_difference(declared, actual, 0)
+        return _first_difference(declared, actual, 0, lenient)
     same_star = len(ds) == len(as_) == 1 and declared[ds[0]] == actual[as_[0]]
     if same_star and ds[0] == as_[0] and len(declared) == len(actual):
-        head = _first_difference(declared[: ds[0]], actual[: as_[0]], 0)
+        head = _first_difference(declared[: ds[0]], actual[: as_[0]], 0, lenient)
         tail_len = len(declared) - ds[0] - 1
         tail = declared[ds[0] + 1 :], actual[as_[0] + 1 :]
-        return head or _first_difference(*tail, -tail_len)
-    reason = Unifier(atoms=atoms).shape(declared, actual, "it", "")
+        return head or _first_difference(*tail, -tail_len, lenient)
+    reason = Unifier(atoms=atoms, kind="ndarray" if lenient else "Tensor").shape(
+        declared, actual, "it", ""
+    )
     return None if reason is None else "the dims differ"
 
 
-def _gradual_disagreement(declared: Shape, actual: Shape) -> str | None:
+def _gradual_disagreement(declared: Shape, actual: Shape, lenient: bool = False) -> str | None:
     """Where a shape with untracked dims (``...``) differs from the declared one in the dims
     both know."""
     star = next(k for k, it in enumerate(actual) if isinstance(it, Star))
@@ -143,15 +148,19 @@ def _gradual_disagreement(declared: Shape, actual: Shape) -> str | None:
     d_head = declared[: min(len(head), stars[0] if stars else len(declared))]
     d_tail_start = max(len(declared) - len(tail), stars[-1] + 1 if stars else 0)
     d_tail = declared[d_tail_start:]
-    return _first_difference(d_head, head[: len(d_head)], 0) or _first_difference(
-        d_tail, tail[len(tail) - len(d_tail) :], -len(d_tail)
+    return _first_difference(d_head, head[: len(d_head)], 0, lenient) or _first_difference(
+        d_tail, tail[len(tail) - len(d_tail) :], -len(d_tail), lenient
     )
 
 
-def _first_difference(declared: Shape, actual: Shape, start: int) -> str | None:
+def _first_difference(
+    declared: Shape, actual: Shape, start: int, lenient: bool = False
+) -> str | None:
     for k, (d, a) in enumerate(zip(declared, actual, strict=True)):
         known = isinstance(d, Fixed) and isinstance(a, Fixed) and None not in (d.dim, a.dim)
         if known and isinstance(d, Fixed) and isinstance(a, Fixed) and d.dim != a.dim:
+            if lenient and isinstance(d.dim, int) != isinstance(a.dim, int):
+                continue  # a jaxtyping name may stand for this literal size at run time
             where = position(start + k, from_end=start < 0)
             return f"{where} is {show_dim(a.dim)}, expected {show_dim(d.dim)}"
     return None

@@ -80,68 +80,91 @@ def dim_string(arg: Type) -> str | None:
 
 
 def parse_dims(spec: str) -> list[Token] | str:
-    """jaxtyping's dim string as tokens, or why it is malformed."""
+    """jaxtyping's dim string as tokens, or why jaxtyping itself would refuse it."""
     tokens: list[Token] = []
+    variadic = 0
     for word in spec.split():
         token = _token(word)
         if isinstance(token, str):
             return f'"{word}": {token}'
+        variadic += isinstance(token, Variadic)
         tokens.append(token)
-    if sum(isinstance(t, Variadic) for t in tokens) > 1:
+    if variadic > 1:
         return "at most one variadic dim (*name or ...) per array"
     return tokens
 
 
 def _token(word: str) -> Token | str:
-    body = word.lstrip("*#?")
-    prefix = word[: len(word) - len(body)]
-    if body == "...":
-        return Variadic() if not prefix else "... takes no modifier"
-    if "*" in prefix:
-        if prefix.count("*") > 1 or not (body.isidentifier() or body == "_"):
-            return "a variadic dim is *name"
-        return Variadic()
-    if not body:
-        return "empty dim"
-    if body.startswith("_") or prefix:
-        return Wild() if body.isidentifier() or not prefix else "a modifier needs a name"
-    if body.isdigit():
-        return int(body)
-    if body.isidentifier():
-        return Dim(body)
-    return _expression(body)
+    """One dim with jaxtyping's modifiers: ``#`` broadcast, ``*`` variadic, ``_`` anonymous,
+    ``?`` tree-path dependent, ``name=`` a label; then a name, a size or an expression."""
+    if "," in word and "(" not in word:
+        return "dims are separated by spaces, not commas"
+    if word.endswith("#"):
+        return "# goes before the dim (#name), not after it"
+    if "..." in word:
+        return Variadic() if word == "..." else "... stands on its own"
+    seen: set[str] = set()
+    body = word
+    while body:
+        if body[0] in "#*_?":
+            if body[0] in seen:
+                return f"{body[0]} twice"
+            seen.add(body[0])
+            body = body[1:]
+        elif body.count("=") == 1:
+            body = body.split("=")[1]
+        else:
+            break
+    if not body or body.isidentifier():
+        if "_" in seen and "#" in seen:
+            return "a dim cannot be both anonymous (_) and broadcastable (#)"
+        if "*" in seen:
+            return Variadic()
+        return Wild() if seen or not body else Dim(body)
+    try:
+        size = int(body)
+    except ValueError:
+        if seen & {"_", "*", "?"}:
+            return "an expression of dims takes no _, * or ? modifier"
+        expression = _expression(body)
+        return Wild() if "#" in seen and not isinstance(expression, str) else expression
+    if seen - {"#"}:
+        return "a fixed size takes no _, * or ? modifier"
+    return Wild() if seen or size < 0 else size
 
 
-def _expression(text: str) -> DimLike | str:
+def _expression(text: str) -> Token | str:
+    """A symbolic dim (``i+h``, ``4*h``, ``n-1``, ``h//2``); any other Python is gradual."""
     try:
         tree = ast.parse(text, mode="eval").body
     except SyntaxError:
-        return "not a dim, a size or an expression of dims"
-    return _evaluate(tree)
+        return "not a dim, a size or a Python expression of dims"
+    value = _evaluate(tree)
+    return Wild() if value is None else value
 
 
-def _evaluate(node: ast.expr) -> DimLike | str:
+def _evaluate(node: ast.expr) -> DimLike | None:
+    """The normal form of ``+``, ``-``, ``*`` and ``// k``; ``None`` for what it does not model."""
     if isinstance(node, ast.Constant) and type(node.value) is int:
         return node.value
     if isinstance(node, ast.Name):
         return Dim(node.id)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         inner = _evaluate(node.operand)
-        return inner if isinstance(inner, str) else mul(-1, inner)
+        return None if inner is None else mul(-1, inner)
     if not isinstance(node, ast.BinOp):
-        return "only +, -, * and // of dims and integers"
+        return None
     left, right = _evaluate(node.left), _evaluate(node.right)
-    if isinstance(left, str) or isinstance(right, str):
-        return left if isinstance(left, str) else str(right)
+    if left is None or right is None:
+        return None
     op = _OPS.get(type(node.op))
     if op is not None:
         return op(left, right)
     if isinstance(node.op, ast.Sub):
         return add(left, mul(-1, right))
     if isinstance(node.op, ast.FloorDiv) and isinstance(right, int) and right > 0:
-        quotient = floordiv(left, right)
-        return quotient if quotient is not None else "a // k that does not divide evenly"
-    return "only +, -, * and // (by a positive integer) of dims and integers"
+        return floordiv(left, right)
+    return None
 
 
 def named_dim(name: str, int_type: Instance) -> TypeVarType:

@@ -183,6 +183,11 @@ def position(index: int, from_end: bool) -> str:
     return "last dim" if index == -1 else f"dim {index}"
 
 
+def _may_equal(a: DimLike, b: DimLike) -> bool:
+    """jaxtyping's named dims: a name against a literal size may be that size at run time."""
+    return isinstance(a, int) != isinstance(b, int)
+
+
 @dataclass
 class Unifier:
     """Bindings of one call: dims, variadic parts, and where each was bound."""
@@ -438,7 +443,7 @@ class Unifier:
             return None
         free = unknowns(value)
         if not free:
-            if value == actual:
+            if value == actual or (self.kind == "ndarray" and _may_equal(value, actual)):
                 return None
             return self._mismatch(formal, value, actual, site)
         if len(free) > 1:

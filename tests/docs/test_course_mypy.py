@@ -1,19 +1,26 @@
-"""The course's type-checking page: mypy with the plugin says exactly what its `# E:` lines say."""
+"""The course pages that type-check: mypy with the plugin says exactly what `# E:` lines say."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+import pytest
 from mypy import api
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = ROOT / "docs" / "course" / "02-catching-bugs-with-mypy.md"
+COURSE = ROOT / "docs" / "course"
+# Each checked page, with how many lines it marks as errors.
+PAGES = {"02-catching-bugs-with-mypy.md": 3, "07-static-checks-for-numpy.md": 4}
 CONFIG = "[mypy]\nplugins = shapely_nn.mypy_plugin\nstrict = True\n"
 
 
-def test_every_marked_line_and_only_those_are_flagged(tmp_path: Path) -> None:
-    blocks = re.findall(r"```python\n(.*?)```", PAGE.read_text(), re.S)
+@pytest.mark.parametrize(("page", "marked"), PAGES.items())
+def test_every_marked_line_and_only_those_are_flagged(
+    page: str, marked: int, tmp_path: Path
+) -> None:
+    """Each page's blocks, as one program, get exactly the errors their lines mark."""
+    blocks = re.findall(r"```python\n(.*?)```", (COURSE / page).read_text(), re.S)
     source = "".join(blocks)
     program = tmp_path / "lesson.py"
     program.write_text(source)
@@ -40,6 +47,6 @@ def test_every_marked_line_and_only_those_are_flagged(tmp_path: Path) -> None:
         for line in stdout.splitlines()
         if (m := re.match(r".*?:(\d+): error: (.*)$", line))
     ]
-    assert len(expected) == 3
+    assert len(expected) == marked
     assert got == expected, stdout + stderr
     assert status == 1

@@ -89,3 +89,64 @@ def test_malformed_annotations_never_crash(seed: int, tmp_path: Path, mypy_work:
     errors = {d.line for d in parse(stdout).get(path.resolve(), []) if d.kind == "E"}
     missing = [n for n in bad_lines if n not in errors]
     assert not missing, [source.splitlines()[n - 1] for n in missing[:5]]
+
+
+# ---- jaxtyping dim strings -----------------------------------------------------------
+PIECES = ["b", "t", "64", "1", "_", "#b", "*batch", "...", "i+h", "4*h", "n-1", "h//2", "b**2"]
+NOISE = ["#", "*", "_", "?", "+", ",", ".", "(", ")", "=", "-", "/", "...", "##", "x=3", "3b"]
+JAX_HEADER = "import numpy as np\nfrom jaxtyping import Float\n"
+
+
+def dim_string(rng: random.Random) -> str:
+    """A jaxtyping dim string: good pieces, sometimes glued to noise."""
+    words = []
+    for _ in range(rng.randint(0, 4)):
+        word = rng.choice(PIECES)
+        if rng.random() < 0.4:
+            noise = rng.choice(NOISE)
+            word = noise + word if rng.random() < 0.5 else word + noise
+        words.append(word)
+    return " ".join(words)
+
+
+def jaxtyping_accepts(spec: str) -> bool:
+    """jaxtyping's verdict at run time: it refuses at subscript, or at the first call when a
+    symbolic dim is not Python."""
+    import ast
+
+    import jaxtyping
+    import numpy as np
+
+    try:
+        jaxtyping.Float[np.ndarray, spec]
+    except ValueError:
+        return False
+    for word in spec.split():
+        core = word.lstrip("#*_?").split("=")[-1]
+        if core and not core.isidentifier() and not core.lstrip("-").isdigit():
+            try:
+                ast.parse(core, mode="eval")
+            except SyntaxError:
+                return False
+    return True
+
+
+def test_jaxtyping_strings_never_crash_and_agree_with_jaxtyping(
+    tmp_path: Path, mypy_work: Path
+) -> None:
+    """300 generated dim strings: an error exactly where jaxtyping refuses one, no crash."""
+    rng = random.Random(7)
+    lines = JAX_HEADER.splitlines()
+    verdicts: dict[int, tuple[str, bool]] = {}
+    for i in range(300):
+        spec = dim_string(rng)
+        lines.append(f"def g{i}(x: Float[np.ndarray, {spec!r}]) -> None: ...")
+        verdicts[len(lines)] = (spec, jaxtyping_accepts(spec))
+    path = tmp_path / "jax_fuzz.py"
+    path.write_text("\n".join(lines) + "\n")
+    stdout, stderr, status = run_mypy([path], mypy_work / "mypy.ini", mypy_work / "cache")
+    assert "INTERNAL ERROR" not in stdout + stderr and "Traceback" not in stdout + stderr
+    errors = {d.line for d in parse(stdout).get(path.resolve(), []) if d.kind == "E"}
+    wrong = [(spec, ok) for line, (spec, ok) in verdicts.items() if (line in errors) == ok]
+    assert not wrong, wrong[:10]
+    assert sum(not ok for _, ok in verdicts.values()) > 30  # the fuzz does produce bad strings

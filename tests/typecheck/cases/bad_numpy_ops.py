@@ -77,8 +77,9 @@ def calls(x: Float[np.ndarray, "b 3"], y: Float[np.ndarray, "b 4"], z: Float[np.
 
 
 def malformed(
-    a: Float[np.ndarray, "b +"],  # E: jaxtyping dims "b +": "+": not a dim, a size or an expression of dims  [shape]
+    a: Float[np.ndarray, "b +"],  # E: jaxtyping dims "b +": "+": not a dim, a size or a Python expression of dims  [shape]
     c: Float[np.ndarray, "*a *b"],  # E: jaxtyping dims "*a *b": at most one variadic dim (*name or ...) per array  [shape]
-    d: Float[np.ndarray, "x.y"],  # E: jaxtyping dims "x.y": "x.y": only +, -, * and // of dims and integers  [shape]
-    e: Float[np.ndarray, "b//0"],  # E: jaxtyping dims "b//0": "b//0": only +, -, * and // (by a positive integer) of dims and integers  [shape]
+    d: Float[np.ndarray, "a,b"],  # E: jaxtyping dims "a,b": "a,b": dims are separated by spaces, not commas  [shape]
+    e: Float[np.ndarray, "#_"],  # E: jaxtyping dims "#_": "#_": a dim cannot be both anonymous (_) and broadcastable (#)  [shape]
+    f: Float[np.ndarray, "b**2 min(b,c) x.y"],
 ) -> None: ...
