@@ -46,10 +46,13 @@ Latent = L[16]
 
 def seed_chains() -> tuple[Chain[L[8], L[4]], Chain[L[8], L[3]], Chain[L[30], L[30]]]:
     """Seq2seq, classifier and language-model chains of seeds 001 and 002."""
-    seq2seq = rnn_seq2seq_chain(8, 32, 4, rng=0)
-    classifier = lstm_classifier_chain(8, 32, 3, rng=1)
-    lm = lstm_lm_chain(30, 32, rng=2)
-    return seq2seq, classifier, lm
+    # Built where the declared type is known: pyright keeps the literal sizes then (a plain
+    # variable first would be Chain[int, int] to it; mypy keeps them either way).
+    return (
+        rnn_seq2seq_chain(8, 32, 4, rng=0),
+        lstm_classifier_chain(8, 32, 3, rng=1),
+        lstm_lm_chain(30, 32, rng=2),
+    )
 
 
 def more_chains() -> list[Chain[Any, Any]]:

@@ -140,6 +140,13 @@ if TYPE_CHECKING:
     )
 
 
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext shapely_nn``: the ``%%shapecheck`` cell magic (``shapely_nn.notebook``)."""
+    from shapely_nn.notebook import load_ipython_extension as load
+
+    load(ipython)
+
+
 def __getattr__(name: str) -> Any:
     if name in _SUBMODULES:
         return importlib.import_module(f"shapely_nn.{name}")

@@ -4,6 +4,12 @@
 mypy accepts them where a size TypeVar (``bound=int``) is expected; they are never
 instantiated. At run time ``annotation_dim`` turns such an annotation into the shared normal
 form of ``_dims``.
+
+To mypy with the plugin they are precise (the plugin's type-analyze hook normalises them). To
+every other checker (pyright, Pylance, basedpyright) they are gradual, ``Any``: those cannot
+do the arithmetic, so ``Add[L[32], L[32]]`` against ``L[64]`` would be a false error there.
+``_gradual_elsewhere`` does it with a difference between the checkers: pyright applies a class
+decorator's declared return type to the class name, mypy keeps the class (python/mypy#3135).
 """
 
 from __future__ import annotations
@@ -23,14 +29,22 @@ class _DimArith(int):
         raise TypeError(f"{cls.__name__}[...] is a type-level dim, not a value")
 
 
+def _gradual_elsewhere(cls: type[_DimArith]) -> Any:
+    """The class itself, typed ``Any``: gradual for pyright, unchanged for mypy and at run time."""
+    return cls
+
+
+@_gradual_elsewhere
 class Add(_DimArith, Generic[*_Ts]):
     """Type-level sum of dims: ``Tensor[Add[In, H]]`` is a vector of size ``In + H``."""
 
 
+@_gradual_elsewhere
 class Mul(_DimArith, Generic[*_Ts]):
     """Type-level product of dims: ``Tensor[Mul[L[4], Out]]``."""
 
 
+@_gradual_elsewhere
 class FloorDiv(_DimArith, Generic[*_Ts]):
     """Type-level exact division by a literal: ``FloorDiv[E, L[4]]`` is ``E // 4``."""
 

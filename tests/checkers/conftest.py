@@ -1,0 +1,65 @@
+"""One run of each checker per mode for the session, and the gallery counts in the summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from _other_checkers import (
+    BUGS,
+    CHECKERS,
+    EXAMPLES,
+    PACKAGE,
+    Finding,
+    binary,
+    course_programs,
+    run,
+)
+
+
+@pytest.fixture(scope="session", params=CHECKERS)
+def checker(request: pytest.FixtureRequest) -> str:
+    """pyright, then basedpyright; skipped only when the executable is missing."""
+    name: str = request.param
+    if binary(name) is None:
+        pytest.skip(f"{name} is not installed (pip install -e '.[test]' installs it)")
+    return name
+
+
+@pytest.fixture(scope="session")
+def checker_work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The course's programs and the checkers' configs."""
+    return tmp_path_factory.mktemp("checkers")
+
+
+@pytest.fixture(scope="session")
+def course(checker_work: Path) -> list[Path]:
+    """Each course page's code as one program."""
+    return course_programs(checker_work)
+
+
+@pytest.fixture(scope="session")
+def program_errors(checker: str, checker_work: Path, course: list[Path]) -> list[Finding]:
+    """The checker's errors in standard mode on the examples, the course and the gallery."""
+    files = sorted(EXAMPLES.glob("*.py")) + course + sorted(BUGS.glob("*.py"))
+    return run(checker, files, "standard", checker_work)
+
+
+@pytest.fixture(scope="session")
+def package_errors(checker: str, checker_work: Path) -> list[Finding]:
+    """The checker's errors in basic mode on the package."""
+    return run(checker, [PACKAGE], "basic", checker_work)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print what each checker catches in the bug gallery (recorded by the gallery test)."""
+    lines = [
+        str(value)
+        for report in terminalreporter.stats.get("passed", [])
+        for name, value in getattr(report, "user_properties", [])
+        if name == "gallery"
+    ]
+    if lines:
+        terminalreporter.write_sep("-", "other checkers on the bug gallery")
+        for line in sorted(lines):
+            terminalreporter.write_line(line)
