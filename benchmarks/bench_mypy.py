@@ -52,6 +52,24 @@ def chain(layers: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+NUMPY_CASE = ROOT / "tests" / "typecheck" / "cases" / "ok_numpy_models.py"
+
+
+def numpy_heavy(copies: int) -> str:
+    """Plain NumPy models with jaxtyping annotations (the passing case), ``copies`` times."""
+    source = NUMPY_CASE.read_text().split("\ndef main", 1)[0]
+    head, body = source.split("\n\n\n", 1)
+    body = body.replace("reveal_type(", "print(")
+    names = [line.split("(")[0][4:] for line in body.splitlines() if line.startswith("def ")]
+    parts = [head]
+    for k in range(copies):
+        part = body
+        for name in names:
+            part = part.replace(f"{name}(", f"{name}_{k}(")
+        parts.append(part)
+    return "\n\n\n".join(parts)
+
+
 def run_mypy(config: Path, cache: Path, files: list[Path] | list[str]) -> float:
     """Seconds for one ``mypy`` process over ``files`` (paths, or arguments such as ``-p``)."""
     cmd = [sys.executable, "-m", "mypy", "--config-file", str(config), "--cache-dir", str(cache)]
@@ -116,6 +134,9 @@ def targets(work: Path) -> dict[str, list[Path]]:
         dst.write_text(src.read_text())
         copies.append(dst)
     out = {"examples": copies}
+    numpy_models = work / "numpy_models.py"
+    numpy_models.write_text(numpy_heavy(20))
+    out["numpy 20x"] = [numpy_models]
     for n in (50, 100, 200):
         path = work / f"chain_{n}.py"
         path.write_text(chain(n))

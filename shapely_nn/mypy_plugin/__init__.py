@@ -186,6 +186,8 @@ class ShapelyPlugin(Plugin):
         self, fullname: str
     ) -> Callable[[MethodSigContext], FunctionLike] | None:
         """As for functions, for methods and operators."""
+        if fullname in _numpy_ops.METHODS and self._numpy_result(fullname):
+            return guarded(_numpy_ops.loose_signature)
         if fullname in _ops.METHODS or fullname in _numpy_ops.METHODS:
             return None
         if not self._involves(fullname):

@@ -33,9 +33,11 @@ from mypy.plugin import (
     AttributeContext,
     FunctionContext,
     MethodContext,
+    MethodSigContext,
 )
 from mypy.types import (
     AnyType,
+    FunctionLike,
     Instance,
     LiteralType,
     Type,
@@ -89,10 +91,12 @@ class ArrayCall(OpCall):
         if isinstance(p, LiteralType):
             p = p.fallback
         if isinstance(p, Instance) and p.type.fullname == NDARRAY and p.args:
-            self.has_dims = self.has_dims or array_has_dims(p)
             if self.template is None:
                 self.template = p
-            return shape_of(p, self.atoms, formal=False)
+            shape, atoms, has_dims = _read_array(p)
+            self.has_dims = self.has_dims or has_dims
+            self.atoms.update(atoms)
+            return shape
         if isinstance(p, Instance) and p.type.fullname in _NUMBERS:
             return ()
         return None
@@ -174,6 +178,24 @@ def fail_past_overload_trials(api: Any, reason: str, context: Context) -> None:
         api.fail(reason, context, code=SHAPE)
     finally:
         errors._watchers = held
+
+
+# mypy tries each of NumPy's overloads on the same operand types in turn: reading an array type
+# once serves them all (keyed by the type object, which is kept to check it is the same).
+_READ: dict[int, tuple[Instance, Shape, dict[str, Type], bool]] = {}
+
+
+def _read_array(p: Instance) -> tuple[Shape, dict[str, Type], bool]:
+    """An array type's shape, the atoms it names, and whether it has dims (memoised)."""
+    hit = _READ.get(id(p))
+    if hit is not None and hit[0] is p:
+        return hit[1], hit[2], hit[3]
+    atoms: dict[str, Type] = {}
+    shape = shape_of(p, atoms, formal=False)
+    if len(_READ) > 512:
+        _READ.clear()
+    _READ[id(p)] = (p, shape, atoms, array_has_dims(p))
+    return shape, atoms, _READ[id(p)][3]
 
 
 Rule = Callable[[ArrayCall], Type]
@@ -841,3 +863,22 @@ def run(
     """Apply a NumPy op's rule."""
     found = infos()
     return ctx.default_return_type if found is None else rule(ArrayCall(ctx, found))
+
+
+def loose_signature(ctx: MethodSigContext) -> FunctionLike:
+    """A NumPy method on an array with dims and no known dtype, taking and giving ``Any``.
+
+    NumPy's overloads tell the dtypes apart; with the dtype unknown every one of them matches,
+    and mypy would weigh them all against the shaped operands for nothing: the rule gives the
+    result. With a known dtype NumPy's signature stays, and with it NumPy's dtype.
+    """
+    p = get_proper_type(ctx.type)
+    sig = ctx.default_signature
+    if not (isinstance(p, Instance) and p.type.fullname == NDARRAY and array_has_dims(p)):
+        return sig
+    if not _unknown_dtype(p):
+        return sig
+    any_type = AnyType(TypeOfAny.special_form)
+    return sig.copy_modified(
+        arg_types=[any_type] * len(sig.arg_types), ret_type=any_type, variables=[]
+    )

@@ -8,6 +8,7 @@ prefix so they never collide with the caller's TypeVars of the same name.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from mypy.nodes import TypeInfo
@@ -92,6 +93,7 @@ class Infos:
         return Instance(self.tensor, [item.type for item in shape])
 
 
+@functools.lru_cache(maxsize=4096)
 def atom(name: str) -> DimLike:
     """The dim that is just the atom ``name`` (names need not be identifiers here)."""
     return Dim.from_terms((((name,), 1),))
