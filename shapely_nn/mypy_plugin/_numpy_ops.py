@@ -872,8 +872,8 @@ def loose_signature(ctx: MethodSigContext) -> FunctionLike:
     and mypy would weigh them all against the shaped operands for nothing: the rule gives the
     result. With a known dtype NumPy's signature stays, and with it NumPy's dtype.
     """
-    p = get_proper_type(ctx.type)
     sig = ctx.default_signature
+    p = get_proper_type(ctx.type)
     if not (isinstance(p, Instance) and p.type.fullname == NDARRAY and array_has_dims(p)):
         return sig
     if not _unknown_dtype(p):
