@@ -141,7 +141,7 @@ def main() -> None:
         f"python {platform.python_version()}, numpy {np.__version__}, torch {torch.__version__}, "
         f"pyro {pyro.__version__}, float64, {clock.threads} thread(s), clock: {clock.label}"
     )
-    print(f"BLAS: {_util.blas_info()}")
+    print(f"BLAS: {_util.blas_info()}\n{_util.mypy_info()}")
     print(
         f"Bayesian linear regression: {WEIGHTS} weights + bias, {POINTS} points, "
         "AutoNormal guide, 1 particle, Adam lr 0.02"
