@@ -6,17 +6,18 @@ standard library, NumPy's stubs and shapely_nn itself), then times re-checking t
 alone (its source changes between rounds), which is the cost a user pays per edit; a cold
 run (empty cache) is reported for the examples too, and cold runs over installed packages
 with no shapes at all (hypothesis and lark, _pytest and beartype), where the plugin should
-cost nothing. Times are medians of separate ``mypy``
-processes, so both sides pay the same start-up.
+cost nothing. Times are medians of the CPU time (user + system) of
+separate ``mypy`` processes, so both sides pay the same start-up and other load on the machine
+does not count.
 """
 
 from __future__ import annotations
 
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,9 +74,15 @@ def numpy_heavy(copies: int) -> str:
 def run_mypy(config: Path, cache: Path, files: list[Path] | list[str]) -> float:
     """Seconds for one ``mypy`` process over ``files`` (paths, or arguments such as ``-p``)."""
     cmd = [sys.executable, "-m", "mypy", "--config-file", str(config), "--cache-dir", str(cache)]
-    start = time.perf_counter()
+    before = _children_cpu()
     subprocess.run([*cmd, *map(str, files)], cwd=ROOT, capture_output=True, check=False)
-    return time.perf_counter() - start
+    return _children_cpu() - before
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of finished child processes: steady under other load."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 # Installed packages with no tensor in them: what the plugin costs a whole project's run.
