@@ -45,7 +45,7 @@ from mypy.types import (
     get_proper_type,
 )
 
-from shapely_nn._dims import Dim, add, mul
+from shapely_nn._dims import Dim, add, floordiv, mul
 from shapely_nn.mypy_plugin._calls import SHAPE
 from shapely_nn.mypy_plugin._context import note_shape_error
 from shapely_nn.mypy_plugin._ops import (
@@ -577,6 +577,30 @@ def stack(call: ArrayCall) -> Type:
     return call.result(out)
 
 
+def split(call: ArrayCall) -> Type:
+    """``np.split(x, k, axis=0)``: ``k`` equal parts along the axis, which ``k`` must divide."""
+    x = call.positional(0)
+    sections = call.static("indices_or_sections", NOT_STATIC)
+    axis = call.static("axis", 0)
+    if x is None or type(sections) is not int or type(axis) is not int or not call.has_dims:
+        return call.ctx.default_return_type
+    ax = resolve_axis(x, axis)
+    if isinstance(ax, Bad):
+        return call.fail(f"np.split: {ax}")
+    if ax is None or sections <= 0:
+        return call.ctx.default_return_type
+    item = x[ax]
+    assert isinstance(item, Fixed)
+    if isinstance(item.dim, int) and item.dim % sections:
+        return call.fail(
+            f"np.split: dim {axis} of {call.show(x)} is {item.dim}, which {sections} equal "
+            "parts do not divide"
+        )
+    part = list(x)
+    part[ax] = call.fixed(floordiv(item.dim, sections) if item.dim is not None else None)
+    return call.ctx.api.named_generic_type("builtins.list", [call.result(part)])
+
+
 def _distinct_or_int(a: SDim, b: SDim) -> bool:
     return a is not None and b is not None and a != b
 
@@ -852,6 +876,7 @@ FUNCTIONS: dict[str, Rule] = {
     "numpy._core.multiarray.dot": dot,
     "numpy._core.multiarray.concatenate": concatenate,
     "numpy._core.shape_base.stack": stack,
+    "numpy.lib._shape_base_impl.split": split,
     "numpy._core.numeric.full": build,
     "numpy._core.einsumfunc.einsum": einsum,
 }

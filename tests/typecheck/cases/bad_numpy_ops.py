@@ -35,6 +35,7 @@ def joining(a: Float[np.ndarray, "b 3"], c: Float[np.ndarray, "b 4"], d: Float[n
     np.concatenate([a, d], axis=-1)  # E: np.concatenate: array 1 ndarray[b] has rank 1, array 0 ndarray[b, 3] has rank 2  [shape]
     np.concatenate([a, c], axis=2)  # E: np.concatenate: axis 2 is out of range for [b, 3] (rank 2)  [shape]
     np.stack([a, c])  # E: np.stack: array 1 ndarray[b, 4] differs from array 0 ndarray[b, 3]: all must have one shape  [shape]
+    np.split(c, 3, axis=-1)  # E: np.split: dim -1 of ndarray[b, 4] is 4, which 3 equal parts do not divide  [shape]
 
 
 def reshaping(x: Float[np.ndarray, "b 6"], y: Float[np.ndarray, "4 6"]) -> None:

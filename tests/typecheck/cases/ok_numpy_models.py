@@ -25,6 +25,19 @@ def rnn_cell(
     return np.tanh(xh @ w)
 
 
+def lstm_cell(
+    x: Float[np.ndarray, "b i"],
+    h: Float[np.ndarray, "b h"],
+    c: Float[np.ndarray, "b h"],
+    w: Float[np.ndarray, "i+h 4*h"],
+) -> tuple[Float[np.ndarray, "b h"], Float[np.ndarray, "b h"]]:
+    gates = np.concatenate([x, h], axis=-1) @ w
+    i, f, g, o = np.split(gates, 4, axis=-1)
+    reveal_type(i)  # N: Revealed type is "numpy.ndarray[tuple[b, h], numpy.dtype[Any]]"
+    c_next = f * c + i * np.tanh(g)
+    return o * np.tanh(c_next), c_next
+
+
 def softmax(z: Float[np.ndarray, "b n"]) -> Float[np.ndarray, "b n"]:
     e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
@@ -83,6 +96,7 @@ def main() -> None:
     x = rng.standard_normal((2, 8))
     mlp(x, rng.standard_normal((16, 8)), rng.standard_normal((4, 16)))
     rnn_cell(rng.standard_normal((2, 3)), np.zeros((2, 4)), rng.standard_normal((7, 4)))
+    lstm_cell(np.ones((2, 3)), np.zeros((2, 4)), np.zeros((2, 4)), np.ones((7, 16)))
     softmax(rng.standard_normal((2, 5)))
     attention(np.ones((2, 3, 8)), np.ones((2, 4, 8)), np.ones((2, 4, 5)))
     merge_heads(split_heads(np.ones((2, 3, 64))))
