@@ -27,6 +27,7 @@ from mypy.types import (
     Type,
     TypeOfAny,
     TypeVarId,
+    TypeVarTupleType,
     TypeVarType,
     UnboundType,
     UnpackType,
@@ -51,7 +52,9 @@ NAMESPACE = "shapely_nn.jaxtyping"
 
 @dataclass(frozen=True)
 class Variadic:
-    """``...`` or ``*name``: any number of dims (the plugin does not track which)."""
+    """``*name`` (bound per call, like ``*Batch``) or ``...`` / ``*_`` / ``*#name`` (untracked)."""
+
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,7 @@ def _token(word: str) -> Token | str:
         if "_" in seen and "#" in seen:
             return "a dim cannot be both anonymous (_) and broadcastable (#)"
         if "*" in seen:
-            return Variadic()
+            return Variadic(body if body and not seen & {"#", "_", "?"} else None)
         return Wild() if seen or not body else Dim(body)
     try:
         size = int(body)
@@ -180,6 +183,19 @@ def named_dim(name: str, int_type: Instance) -> TypeVarType:
     )
 
 
+def named_variadic(name: str, int_tuple: Instance, any_tuple: Instance) -> TypeVarTupleType:
+    """The TypeVarTuple standing for ``*name`` (bound per call, like a ``*Batch``)."""
+    raw = zlib.crc32(b"*" + name.encode()) & 0x3FFFFFFF
+    return TypeVarTupleType(
+        name,
+        f"{NAMESPACE}.*{name}",
+        TypeVarId(raw, namespace=NAMESPACE),
+        int_tuple,
+        int_tuple,
+        UnpackType(any_tuple),
+    )
+
+
 def dim_type(token: Token, int_type: Instance, infos: Infos | None) -> Type:
     """One dim token as the type that goes into NumPy's shape tuple."""
     if isinstance(token, int):
@@ -212,8 +228,12 @@ def analyze_jaxtyping(
         return array
     int_type = ctx.api.named_type("builtins.int", [])
     any_tuple = ctx.api.named_type("builtins.tuple", [AnyType(TypeOfAny.special_form)])
+    # NumPy bounds its shape parameter by ``tuple[int, ...]``: so is the variadic's bound.
+    int_tuple = ctx.api.named_type("builtins.tuple", [int_type])
     items: list[Type] = [
-        UnpackType(any_tuple) if isinstance(tok, Variadic) else dim_type(tok, int_type, infos)
+        UnpackType(named_variadic(tok.name, int_tuple, any_tuple) if tok.name else any_tuple)
+        if isinstance(tok, Variadic)
+        else dim_type(tok, int_type, infos)
         for tok in tokens
     ]
     return p.copy_modified(args=[TupleType(items, any_tuple), p.args[1]])

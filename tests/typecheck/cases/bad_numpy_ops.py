@@ -77,6 +77,14 @@ def calls(x: Float[np.ndarray, "b 3"], y: Float[np.ndarray, "b 4"], z: Float[np.
     callee(np.zeros((2, 3)), np.zeros((2, 3)))
 
 
+def same_batch(x: Float[np.ndarray, "*batch 3"], y: Float[np.ndarray, "*batch 3"]) -> None: ...
+
+
+def variadic_calls(a: Float[np.ndarray, "b t 3"], c: Float[np.ndarray, "b 3"]) -> None:
+    same_batch(a, a)
+    same_batch(a, c)  # E: "same_batch" expects dims [b, t] from dim 0 (bound by argument "x"), got [b] in argument "y" (ndarray[b, 3])  [shape]
+
+
 def malformed(
     a: Float[np.ndarray, "b +"],  # E: jaxtyping dims "b +": "+": not a dim, a size or a Python expression of dims  [shape]
     c: Float[np.ndarray, "*a *b"],  # E: jaxtyping dims "*a *b": at most one variadic dim (*name or ...) per array  [shape]

@@ -87,6 +87,15 @@ def gradual(x: Float[np.ndarray, "*batch d"], y: Float[np.ndarray, "... d"], z: 
     return x + y
 
 
+def project(x: Float[np.ndarray, "*batch d"], w: Float[np.ndarray, "d e"]) -> Float[np.ndarray, "*batch e"]:
+    return x @ w
+
+
+def batched(a: Float[np.ndarray, "b t 3"], w: Float[np.ndarray, "3 5"]) -> Float[np.ndarray, "b t 5"]:
+    reveal_type(project(a, w))  # N: Revealed type is "numpy.ndarray[tuple[b, t, Literal[5]], numpy.dtype[Any]]"
+    return project(a, w)
+
+
 def plain(x: np.ndarray, y: Float[np.ndarray, "b d"]) -> Float[np.ndarray, "b d"]:
     return y + x
 
@@ -105,5 +114,6 @@ def main() -> None:
     stacked(np.ones((2, 3)), np.ones((2, 3)))
     gradual(np.ones((2, 3, 4)), np.ones((4,)), np.ones((2, 1)))
     plain(np.ones((2, 3)), np.ones((2, 3)))
+    batched(np.ones((2, 4, 3)), np.ones((3, 5)))
     zeros: Float[np.ndarray, "3 4"] = np.zeros((3, 4))
     reveal_type(zeros)  # N: Revealed type is "numpy.ndarray[tuple[Literal[3], Literal[4]], numpy.dtype[Any]]"
