@@ -36,6 +36,7 @@ from shapely_nn.mypy_plugin._calls import SHAPE, CallChecker
 from shapely_nn.mypy_plugin._context import against_context
 from shapely_nn.mypy_plugin._guard import after, guarded
 from shapely_nn.mypy_plugin._jaxtyping import ANNOTATED, analyze_jaxtyping
+from shapely_nn.mypy_plugin._plain import listen
 from shapely_nn.mypy_plugin._scope import Scope
 from shapely_nn.mypy_plugin._shapes import ADD, ARITH, MUL, TENSOR, Infos
 
@@ -127,9 +128,9 @@ class ShapelyPlugin(Plugin):
         if fullname in ARITH:
             return guarded(self._arith_hook(fullname))
         if fullname == TENSOR:
-            return guarded(partial(analyze_tensor, default=self._default_analysis))
+            return guarded(listening(partial(analyze_tensor, default=self._default_analysis)))
         if fullname in ANNOTATED:
-            return guarded(self._annotated_hook(fullname))
+            return guarded(listening(self._annotated_hook(fullname)))
         return None
 
     def _annotated_hook(self, fullname: str) -> Callable[[AnalyzeTypeContext], Type]:
@@ -233,6 +234,16 @@ class ShapelyPlugin(Plugin):
             hook = partial(_numpy_ops.transpose_attribute, self.infos)
             return guarded(against_context(hook))
         return None
+
+
+def listening(hook: Callable[[AnalyzeTypeContext], Type]) -> Callable[[AnalyzeTypeContext], Type]:
+    """``hook``, after making sure plain-name returns are reported under ``shape`` too."""
+
+    def run(ctx: AnalyzeTypeContext) -> Type:
+        listen(getattr(getattr(ctx.api, "api", None), "errors", None))
+        return hook(ctx)
+
+    return run
 
 
 def _release(version: str) -> tuple[int, ...]:

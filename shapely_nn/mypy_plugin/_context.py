@@ -5,8 +5,8 @@ return type for ``return e``, the variable's type for ``y: Tensor[B, L[5]] = e``
 hooks compute a tensor type for ``e`` (a call, an operator, an op, ``x.T``), this module
 compares it with that context, reports a mismatch under the ``shape`` code naming the dim,
 and answers the declared type so mypy does not report the same line again as
-``[return-value]``/``[assignment]``. A plain name (``return x``) has no hook: mypy's own
-message stays.
+``[return-value]``/``[assignment]``. A plain name (``return x``) has no hook: ``_plain``
+turns mypy's own message for it into the same ``[shape]`` message.
 """
 
 from __future__ import annotations

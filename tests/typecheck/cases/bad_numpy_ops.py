@@ -67,6 +67,11 @@ def assigned(x: Float[np.ndarray, "b 3"]) -> None:
     z: Float[np.ndarray, "3"] = np.zeros((4,))  # E: Assigned value ndarray[4] does not match the declared ndarray[3]: dim 0 is 4, expected 3  [shape]
 
 
+def plain_names(x: Float[np.ndarray, "b 3"]) -> Float[np.ndarray, "b 4"]:
+    y: Float[np.ndarray, "b 3 1"] = x  # E: Assigned value ndarray[b, 3] does not match the declared ndarray[b, 3, 1]: rank 2, expected rank 3  [shape]
+    return x  # E: Return value ndarray[b, 3] does not match the declared ndarray[b, 4]: dim 1 is 3, expected 4  [shape]
+
+
 def callee(x: Float[np.ndarray, "b n"], y: Float[np.ndarray, "b n"]) -> Float[np.ndarray, "n"]:
     return (x * y).sum(axis=0)
 

@@ -96,6 +96,11 @@ def batched(a: Float[np.ndarray, "b t 3"], w: Float[np.ndarray, "3 5"]) -> Float
     return project(a, w)
 
 
+def named_is_literal(x: Float[np.ndarray, "b 3"]) -> Float[np.ndarray, "4 3"]:
+    y: Float[np.ndarray, "4 3"] = x
+    return y
+
+
 def plain(x: np.ndarray, y: Float[np.ndarray, "b d"]) -> Float[np.ndarray, "b d"]:
     return y + x
 
@@ -115,5 +120,6 @@ def main() -> None:
     gradual(np.ones((2, 3, 4)), np.ones((4,)), np.ones((2, 1)))
     plain(np.ones((2, 3)), np.ones((2, 3)))
     batched(np.ones((2, 4, 3)), np.ones((3, 5)))
+    named_is_literal(np.ones((4, 3)))
     zeros: Float[np.ndarray, "3 4"] = np.zeros((3, 4))
     reveal_type(zeros)  # N: Revealed type is "numpy.ndarray[tuple[Literal[3], Literal[4]], numpy.dtype[Any]]"
