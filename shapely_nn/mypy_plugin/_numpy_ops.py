@@ -54,6 +54,7 @@ from shapely_nn.mypy_plugin._ops import (
     _expr_type,
     _literal,
     _literal_list,
+    joined,
     resolve_axis,
 )
 from shapely_nn.mypy_plugin._shapes import (
@@ -542,12 +543,7 @@ def concatenate(call: ArrayCall) -> Type:
                     f"{call.show(first)} has {show_dim(a.dim)} at dim {k}, array {n} "
                     f"{call.show(s)} has {show_dim(b.dim)}"
                 )
-    parts = [s[ax] for s in shapes]
-    dims = [p.dim for p in parts if isinstance(p, Fixed)]
-    total = None if any(d is None for d in dims) else add(*[d for d in dims if d is not None])
-    out = list(first)
-    out[ax] = call.fixed(total)
-    return call.result(out)
+    return call.result(joined(call, shapes, ax))
 
 
 def stack(call: ArrayCall) -> Type:

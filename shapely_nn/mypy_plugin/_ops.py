@@ -219,6 +219,16 @@ def _aligned(a: Shape, b: Shape) -> bool:
     return len(a) == len(b) and _star_at(a) == _star_at(b)
 
 
+def joined(call: OpCall, shapes: Sequence[Shape], ax: int) -> list[Item]:
+    """The first shape with the dims at ``ax`` of all of them added up (concatenation)."""
+    items = [s[ax] for s in shapes]
+    dims = [i.dim for i in items if isinstance(i, Fixed)]
+    total = None if any(d is None for d in dims) else add(*[d for d in dims if d is not None])
+    out = list(shapes[0])
+    out[ax] = call.fixed(total)
+    return out
+
+
 # ---- the rules ----------------------------------------------------------------------
 def op_concat(call: OpCall) -> Type:
     """``concat(tensors, axis)``: dims off the axis agree, the axis dims add up."""
@@ -250,12 +260,7 @@ def op_concat(call: OpCall) -> Type:
                     f"{show_shape(first)} has {show_item(a)} at axis {j}, tensor {i} "
                     f"{show_shape(s)} has {show_item(b)}"
                 )
-    parts = [s[ax] for s in shapes]
-    dims = [p.dim for p in parts if isinstance(p, Fixed)]
-    total = None if any(d is None for d in dims) else add(*[d for d in dims if d is not None])
-    out = list(first)
-    out[ax] = call.fixed(total)
-    return call.result(out)
+    return call.result(joined(call, shapes, ax))
 
 
 def op_stack(call: OpCall) -> Type:
