@@ -35,6 +35,8 @@ class Dim:
     _hash: int
 
     def __init__(self, name: str) -> None:
+        if not isinstance(name, str):
+            raise TypeError(f"Dim: name must be a str, got {type(name).__name__} {name!r}")
         if not name.isidentifier():
             raise ValueError(f"a dim name must be an identifier, got {name!r}")
         self._set((((name,), 1),))

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from types import CodeType, ModuleType, TracebackType
 
 from shapely_nn import _checking
+from shapely_nn.guards import describe
 
 _DECORATOR = "__shapely_nn_shapechecked__"
 _SKIP_DECORATORS = {"overload", "no_type_check"}
@@ -146,6 +147,15 @@ def check_package(*packages: str) -> CheckedImports:
     """
     if not packages:
         raise ValueError("check_package: name at least one package")
+    # Refused before anything is installed: a finder holding a non-str would break every import.
+    for name in packages:
+        if not isinstance(name, str):
+            raise TypeError(
+                f"check_package: a package name must be a str, got {describe(name)} "
+                f"in packages {packages!r}"
+            )
+        if not all(part.isidentifier() for part in name.split(".")):
+            raise ValueError(f"check_package: {name!r} is not a package name (a.b.c)")
     already = [p for p in packages if p in sys.modules]
     if already:
         raise RuntimeError(

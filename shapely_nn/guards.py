@@ -37,9 +37,11 @@ __all__ = [
     "reason_nonzero",
     "reason_number_type",
     "reason_positive",
+    "reason_open_rate",
     "reason_rate",
     "reason_size_type",
     "require_divisible",
+    "require_flag",
     "require_ids_in_range",
     "require_index",
     "require_nonzero",
@@ -48,6 +50,7 @@ __all__ = [
     "require_nonnegative_number",
     "require_positive",
     "require_positive_number",
+    "require_open_rate",
     "require_rate",
     "require_size",
     "token_ids",
@@ -114,6 +117,11 @@ def reason_number_type(name: str, value: Any) -> str | None:
 def reason_rate(name: str, value: float) -> str | None:
     """``0 <= value <= 1`` (a probability such as a dropout rate)."""
     return None if 0 <= value <= 1 else f"0 <= {name} <= 1 does not hold: {name} = {value}"
+
+
+def reason_open_rate(name: str, value: float) -> str | None:
+    """``0 < value < 1`` (a probability that may be neither bound: a target acceptance)."""
+    return None if 0 < value < 1 else f"0 < {name} < 1 does not hold: {name} = {value}"
 
 
 def reason_divisible(name: str, value: int, divisor_name: str, divisor: int) -> str | None:
@@ -193,6 +201,21 @@ def require_rate(**values: Any) -> None:
     for name, value in values.items():
         _raise_type(reason_number_type(name, value))
         _raise(reason_rate(name, value))
+
+
+def require_open_rate(**values: Any) -> None:
+    """Every named value is a real number strictly between 0 and 1: a target acceptance."""
+    for name, value in values.items():
+        _raise_type(reason_number_type(name, value))
+        _raise(reason_open_rate(name, value))
+
+
+def require_flag(**values: Any) -> None:
+    """``TypeError`` unless every named value is ``True`` or ``False`` (NumPy's bool too)."""
+    for name, value in values.items():
+        if not isinstance(value, bool | np.bool_):
+            # bool("no") is True: a switch must not read a word or a number as "on"
+            raise TypeError(f"{name} must be True or False, got {describe(value)}")
 
 
 def require_positive_number(**values: Any) -> None:

@@ -1,11 +1,11 @@
 """Probabilistic inference on NumPy: distributions, log joints, VI and potentials for MCMC."""
 
 from shapely_nn.infer._diagnostics import effective_sample_size, split_rhat
-from shapely_nn.infer._distributions import Categorical, Normal, NormalGrads
+from shapely_nn.infer._distributions import Categorical, NonFiniteError, Normal, NormalGrads
 from shapely_nn.infer._guide import AutoNormalGuide
 from shapely_nn.infer._joint import Trace, TraceSite
 from shapely_nn.infer._lift import LiftedProgram, bayesian_lift_parameters, latent_potential
-from shapely_nn.infer._mcmc import MCMC
+from shapely_nn.infer._mcmc import MCMC, InitialPointError
 from shapely_nn.infer._mcmc_result import MCMCResult
 from shapely_nn.infer._model import ProbModel, SiteInfo
 from shapely_nn.infer._nuts import NUTSKernel
@@ -20,10 +20,12 @@ __all__ = [
     "effective_sample_size",
     "ELBO",
     "HasPotential",
+    "InitialPointError",
     "latent_potential",
     "LiftedProgram",
     "MCMC",
     "MCMCResult",
+    "NonFiniteError",
     "Normal",
     "NormalGrads",
     "NUTSKernel",

@@ -14,6 +14,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from shapely_nn.guards import describe
+
 Array = NDArray[np.float64]
 
 # Acklam's rational approximation of the standard normal quantile (relative error < 1.2e-9):
@@ -53,7 +55,12 @@ def normal_quantile(p: ArrayLike) -> Array:
 
 def _as_draws(draws: ArrayLike, where: str) -> tuple[Array, tuple[int, ...]]:
     """``draws`` as float64 ``[chains, draws, elements]``, and the elements' shape."""
-    x = np.asarray(draws, dtype=np.float64)
+    try:
+        x = np.asarray(draws, dtype=np.float64)
+    except (TypeError, ValueError):  # None, strings, ragged lists: say which argument
+        raise TypeError(
+            f"{where}: draws must be real numbers [chains, draws, *shape], got {describe(draws)}"
+        ) from None
     if x.ndim < 2:
         raise ValueError(f"{where}: draws must be [chains, draws, *shape], got shape {x.shape}")
     if x.shape[0] < 1 or x.shape[1] < 4:

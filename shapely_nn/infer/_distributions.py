@@ -34,6 +34,14 @@ def _same_shape(what: str, got: tuple[int, ...], expected: tuple[int, ...]) -> N
         raise ShapeError(f"{what} has shape {list(got)}, expected {list(expected)}")
 
 
+class NonFiniteError(FloatingPointError, ValueError):
+    """A distribution's parameters are NaN or infinite.
+
+    A ``FloatingPointError``, which a sampler counts as a log density of ``-inf`` (an
+    overflowing trajectory), and a ``ValueError`` for a caller who passed such values.
+    """
+
+
 @dataclass(frozen=True)
 class NormalGrads:
     """Gradients of ``log_prob(value).sum()``: ``loc`` and ``value`` like ``loc``; ``scale``
@@ -125,7 +133,7 @@ class Categorical:
             )
         if not np.all(np.isfinite(array)):
             # a floating-point error (overflowing parameters), which samplers count as -inf
-            raise FloatingPointError("Categorical: logits must be finite")
+            raise NonFiniteError("Categorical: logits must be finite")
         shifted = array - array.max(axis=-1, keepdims=True)
         log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
         object.__setattr__(self, "logits", array)

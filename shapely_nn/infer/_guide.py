@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from shapely_nn.guards import require_positive_number
 from shapely_nn.infer._distributions import Normal
 from shapely_nn.infer._model import (
     Array,
@@ -21,6 +22,9 @@ from shapely_nn.infer._model import (
     check_site_names,
     describe_names,
     require_continuous,
+    require_model,
+    require_observations,
+    site_names,
 )
 
 LOC = ".loc"
@@ -47,13 +51,9 @@ class AutoNormalGuide:
     def __init__(
         self, model: ProbModel, observed_names: Iterable[str] = (), *, init_scale: float = 0.1
     ) -> None:
-        if not (math.isfinite(init_scale) and init_scale > 0):
-            raise ValueError(f"AutoNormalGuide: init_scale must be positive, got {init_scale}")
-        families = model.site_families()
-        # one name given as a string means that name, not its letters
-        observed = frozenset(
-            [observed_names] if isinstance(observed_names, str) else observed_names
-        )
+        require_positive_number(init_scale=init_scale)
+        families = require_model("AutoNormalGuide", model).site_families()
+        observed = site_names("AutoNormalGuide", observed_names)
         check_site_names(families, sorted(observed), "observed name")
         self.latents = tuple(n for n in families if n not in observed)
         require_continuous(families, self.latents, "AutoNormalGuide (a Normal guide)")
@@ -69,7 +69,7 @@ class AutoNormalGuide:
     def setup(self, model: ProbModel, x: Any, observations: Mapping[str, Any]) -> None:
         """Create the parameters for input ``x``: locations at the sites' means."""
         self.check_observations(observations)
-        infos = {i.name: i for i in model.site_infos(x, observations)}
+        infos = {i.name: i for i in require_model("setup", model).site_infos(x, observations)}
         raw = inverse_softplus(self.init_scale)
         params: dict[str, Array] = {}
         for name in self.latents:
@@ -79,7 +79,7 @@ class AutoNormalGuide:
 
     def check_observations(self, observations: Mapping[str, Any]) -> None:
         """The observations name exactly the sites the guide was told are observed."""
-        given = set(observations)
+        given = set(require_observations("AutoNormalGuide", observations))
         if given != self.observed_names:
             missing = sorted(self.observed_names - given)
             extra = sorted(given - self.observed_names)

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from shapely_nn.guards import require_positive_number
 from shapely_nn.infer._model import (
     NORMAL,
     Array,
@@ -24,6 +25,8 @@ from shapely_nn.infer._model import (
     check_site_names,
     potential_data,
     require_continuous,
+    require_model,
+    require_observations,
     site_value,
 )
 from shapely_nn.infer._potential import Block, Potential, Vector
@@ -35,7 +38,8 @@ JITTER = 0.1  # starting points: the initial value plus this fraction of the sit
 def latent_potential(model: ProbModel, x: Any, observations: Mapping[str, Any]) -> Potential:
     """The log joint as a density over the unobserved sites (in program order), with the
     model's parameters fixed; starting points jitter the sites' means."""
-    families = model.site_families()
+    families = require_model("latent_potential", model).site_families()
+    observations = require_observations("latent_potential", observations)
     check_site_names(families, observations, "observed name")
     latents = [n for n in families if n not in observations]
     require_continuous(families, latents, "a potential (NUTS)")
@@ -71,14 +75,6 @@ def latent_potential(model: ProbModel, x: Any, observations: Mapping[str, Any]) 
     return Potential(tuple(blocks), log_density, initial)
 
 
-def require_prior_scale(prior_scale: float) -> float:
-    """``prior_scale`` as a float, if positive and finite."""
-    value = float(prior_scale)
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"prior_scale must be positive and finite, got {prior_scale}")
-    return value
-
-
 @dataclass(frozen=True)
 class LiftedProgram:
     """A model whose parameters are latent sites (named by their paths) with independent
@@ -86,6 +82,11 @@ class LiftedProgram:
 
     program: ProbModel
     prior_scale: float
+
+    def __post_init__(self) -> None:
+        require_model("LiftedProgram", self.program, name="program")
+        require_positive_number(prior_scale=self.prior_scale)
+        object.__setattr__(self, "prior_scale", float(self.prior_scale))
 
     @cached_property
     def _current(self) -> dict[str, Array]:
@@ -172,10 +173,12 @@ def bayesian_lift_parameters(
 ) -> tuple[LiftedProgram, Any, dict[str, Array]]:
     """``(lifted, x, observations)``: ``program`` (in float64) with ``Normal(0, prior_scale)``
     priors on all its parameters, and its data checked, ready for ``MCMC.run`` or ``SVI``."""
-    scale = require_prior_scale(prior_scale)
+    require_model("bayesian_lift_parameters", program, name="program")
+    observations = require_observations("bayesian_lift_parameters", observations)
     model = program.astype(np.float64) if hasattr(program, "astype") else program
+    lifted = LiftedProgram(model, prior_scale)
     data = np.asarray(x.numpy() if hasattr(x, "numpy") else x)
     lx = data.astype(np.float64) if data.dtype.kind == "f" else data
     infos = {i.name: i for i in model.site_infos(lx, observations)}
     lobs = {n: site_value(n, v, infos[n].shape, infos[n].family) for n, v in observations.items()}
-    return LiftedProgram(model, scale), lx, lobs
+    return lifted, lx, lobs

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
+from shapely_nn._tensor import as_generator
+from shapely_nn.guards import describe, require_flag, require_nonnegative, require_size
 from shapely_nn.infer._adaptation import (
     DualAveraging,
     WelfordVariance,
@@ -39,15 +41,6 @@ MAX_INITIAL_TRIES = 100
 
 class InitialPointError(ValueError):
     """No starting point was found where the log density and its gradient are finite."""
-
-
-def _count_problem(name: str, value: object, minimum: int) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        return f"{name} must be an int, got {type(value).__name__}"
-    if value < minimum:
-        kind = "positive" if minimum == 1 else "non-negative"
-        return f"{name} must be {kind}, got {value}"
-    return None
 
 
 @dataclass(frozen=True)
@@ -80,15 +73,11 @@ class MCMC:
         progress_bar: bool | None = None,
     ) -> None:
         if not isinstance(kernel, NUTSKernel):
-            raise TypeError(f"MCMC: kernel must be a NUTSKernel, got {type(kernel).__name__}")
-        for name, value, minimum in (
-            ("num_warmup", num_warmup, 0),
-            ("num_samples", num_samples, 1),
-            ("num_chains", num_chains, 1),
-        ):
-            problem = _count_problem(name, value, minimum)
-            if problem is not None:
-                raise ValueError(f"MCMC: {problem}")
+            raise TypeError(f"MCMC: kernel must be a NUTSKernel, got {describe(kernel)}")
+        require_nonnegative(num_warmup=num_warmup)
+        require_size(num_samples=num_samples, num_chains=num_chains)
+        if progress_bar is not None:
+            require_flag(progress_bar=progress_bar)
         self.kernel = kernel
         self.num_warmup = int(num_warmup)
         self.num_samples = int(num_samples)
@@ -98,7 +87,7 @@ class MCMC:
     def run(self, model: object, *data: object, rng: Rng) -> MCMCResult:
         """Sample the posterior of ``model`` (a ``Potential``, or ``model.potential(*data)``)."""
         potential = _bind(model, data)
-        generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        generator = as_generator(rng)
         show = sys.stderr.isatty() if self.progress_bar is None else self.progress_bar
         total = self.num_chains * (self.num_warmup + self.num_samples)
         bar: Any = tqdm(total=total, desc="MCMC", disable=not show, leave=False)

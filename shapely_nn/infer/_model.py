@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, Self
+from typing import Any, Protocol, Self, cast
 
 import numpy as np
 import numpy.typing as npt
 
 from shapely_nn._shape import ShapeError
+from shapely_nn.guards import describe
 
 Array = npt.NDArray[Any]
 
@@ -63,6 +64,51 @@ class ProbModel(Protocol):
         parameter and every continuous site's value; ``centers`` (a guide's expected site
         values) may stand in for the values in the gradient reaching the sites' means."""
         ...
+
+
+_MODEL_METHODS = (
+    "site_families",
+    "site_infos",
+    "parameters",
+    "with_parameters",
+    "log_joint_and_grads",
+)
+
+
+def require_model(who: str, model: object, name: str = "model") -> ProbModel:
+    """``model`` if it has ``ProbModel``'s methods (a ``QvrProgram``, a ``LiftedProgram``),
+    else a ``TypeError`` naming the argument."""
+    if not all(hasattr(model, m) for m in _MODEL_METHODS):
+        raise TypeError(
+            f'{who}: argument "{name}" must be a model with a log density (a QvrProgram from '
+            f"shapely_nn.qvr.load, or a LiftedProgram), got {describe(model)}"
+        )
+    return cast(ProbModel, model)
+
+
+def require_observations(who: str, observations: object) -> Mapping[str, Any]:
+    """``observations`` if it is a mapping ``{site name: value}``, else a ``TypeError``."""
+    if not isinstance(observations, Mapping):
+        raise TypeError(
+            f'{who}: argument "observations" must be a mapping {{site name: value}}, got '
+            f"{describe(observations)}"
+        )
+    return observations
+
+
+def site_names(who: str, names: object) -> frozenset[str]:
+    """Site names given as one ``str`` or an iterable of them, else a ``TypeError``."""
+    # one name given as a string means that name, not its letters
+    items: tuple[object, ...] = ()
+    if isinstance(names, str):
+        items = (names,)
+    elif isinstance(names, Iterable):
+        items = tuple(names)
+    if not all(isinstance(n, str) for n in items) or not isinstance(names, str | Iterable):
+        raise TypeError(
+            f'{who}: argument "observed_names" must be site names (str), got {describe(names)}'
+        )
+    return frozenset(cast(tuple[str, ...], items))
 
 
 def describe_names(names: Iterable[str], limit: int = 8) -> str:

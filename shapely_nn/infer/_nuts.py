@@ -22,30 +22,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from shapely_nn.guards import require_flag, require_open_rate, require_positive_number, require_size
 from shapely_nn.infer._potential import Vector
 
 LogDensity = Callable[[Vector], tuple[float, Vector]]
 
 MAX_ENERGY_ERROR = 1000.0
-
-
-def kernel_argument_problem(
-    step_size: float, max_tree_depth: int, target_accept: float
-) -> str | None:
-    """Why these NUTS settings are unusable, or ``None`` when they are fine."""
-    if isinstance(step_size, bool) or not isinstance(step_size, int | float):
-        return f"step_size must be a number, got {type(step_size).__name__}"
-    if not (math.isfinite(step_size) and step_size > 0):
-        return f"step_size must be positive and finite, got {step_size}"
-    if isinstance(max_tree_depth, bool) or not isinstance(max_tree_depth, int):
-        return f"max_tree_depth must be an int, got {type(max_tree_depth).__name__}"
-    if max_tree_depth <= 0:
-        return f"max_tree_depth must be positive, got {max_tree_depth}"
-    if isinstance(target_accept, bool) or not isinstance(target_accept, int | float):
-        return f"target_accept must be a number, got {type(target_accept).__name__}"
-    if not 0 < target_accept < 1:
-        return f"target_accept must lie strictly between 0 and 1, got {target_accept}"
-    return None
 
 
 @dataclass(frozen=True)
@@ -65,9 +47,10 @@ class NUTSKernel:
     adapt_mass_matrix: bool = True
 
     def __post_init__(self) -> None:
-        problem = kernel_argument_problem(self.step_size, self.max_tree_depth, self.target_accept)
-        if problem is not None:
-            raise ValueError(f"NUTSKernel: {problem}")
+        require_positive_number(step_size=self.step_size)
+        require_size(max_tree_depth=self.max_tree_depth)
+        require_open_rate(target_accept=self.target_accept)
+        require_flag(adapt_step_size=self.adapt_step_size, adapt_mass_matrix=self.adapt_mass_matrix)
 
 
 def evaluate(log_density: LogDensity, theta: Vector) -> tuple[float, Vector]:

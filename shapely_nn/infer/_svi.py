@@ -17,8 +17,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from shapely_nn.guards import describe, require_flag, require_size
 from shapely_nn.infer._guide import LOC, SCALE, AutoNormalGuide, softplus
-from shapely_nn.infer._model import Array, ProbModel
+from shapely_nn.infer._model import Array, ProbModel, require_model
 from shapely_nn.layers._base import Rng, as_generator
 
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
@@ -56,9 +57,8 @@ class ELBO:
     reduce_variance: bool = True
 
     def __post_init__(self) -> None:
-        count = self.num_particles
-        if isinstance(count, bool) or not isinstance(count, int | np.integer) or count < 1:
-            raise ValueError(f"ELBO: num_particles must be an int >= 1, got {count!r}")
+        require_size(num_particles=self.num_particles)
+        require_flag(reduce_variance=self.reduce_variance)
 
     def loss(
         self,
@@ -66,9 +66,9 @@ class ELBO:
         guide: AutoNormalGuide,
         x: Any,
         observations: Mapping[str, Any],
-        rng: np.random.Generator,
+        rng: Rng,
     ) -> float:
-        """``-ELBO`` (lower is better)."""
+        """``-ELBO`` (lower is better); ``rng`` a ``Generator`` or a seed."""
         return self.loss_and_grads(model, guide, x, observations, rng)[0]
 
     def loss_and_grads(
@@ -77,10 +77,18 @@ class ELBO:
         guide: AutoNormalGuide,
         x: Any,
         observations: Mapping[str, Any],
-        rng: np.random.Generator,
+        rng: Rng,
     ) -> tuple[float, dict[str, Array], dict[str, Array]]:
         """``-ELBO`` and its gradients with respect to the model's and the guide's
         parameters (by their own names)."""
+        model = require_model("ELBO", model)
+        _require_guide("ELBO", guide)
+        if not guide.is_set_up:
+            raise ValueError(
+                'ELBO: argument "guide" has no parameters yet: call guide.setup(model, x, '
+                "observations) first (SVI.step does it on its first call)"
+            )
+        gen = as_generator(rng)
         guide.check_observations(observations)
         params = guide.parameters()
         model_grads = {k: np.zeros_like(v, dtype=np.float64) for k, v in model.parameters().items()}
@@ -88,7 +96,7 @@ class ELBO:
         total = 0.0
         weight = 1.0 / self.num_particles
         for _ in range(self.num_particles):
-            values, noises = guide.rsample(rng)
+            values, noises = guide.rsample(gen)
             centers = guide.median() if self.reduce_variance else None
             log_p, p_grads, z_grads = model.log_joint_and_grads(
                 x, {**observations, **values}, centers
@@ -115,6 +123,14 @@ class ELBO:
         return total, model_grads, guide_grads
 
 
+def _require_guide(who: str, guide: object) -> AutoNormalGuide:
+    if not isinstance(guide, AutoNormalGuide):
+        raise TypeError(
+            f'{who}: argument "guide" must be an AutoNormalGuide, got {describe(guide)}'
+        )
+    return guide
+
+
 class SVI:
     """Stochastic variational inference: each ``step`` draws, takes ``-ELBO``'s gradient and
     updates the model's and the guide's parameters with one optimizer.
@@ -133,8 +149,15 @@ class SVI:
         *,
         rng: Rng = 0,
     ) -> None:
-        self.model = model
-        self.guide = guide
+        if not callable(getattr(optimizer, "step", None)):
+            raise TypeError(
+                'SVI: argument "optimizer" must have a step(params, grads) method (an optimizer '
+                f"of shapely_nn.train), got {describe(optimizer)}"
+            )
+        if loss is not None and not isinstance(loss, ELBO):
+            raise TypeError(f'SVI: argument "loss" must be an ELBO or None, got {describe(loss)}')
+        self.model = require_model("SVI", model)
+        self.guide = _require_guide("SVI", guide)
         self.optimizer = optimizer
         self.loss = loss if loss is not None else ELBO()
         self.rng = as_generator(rng)

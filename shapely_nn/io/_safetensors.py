@@ -24,8 +24,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from shapely_nn import __version__
-from shapely_nn._tensor import describe
-from shapely_nn.io._save import ModelFileError
+from shapely_nn.io._save import ModelFileError, as_path
 from shapely_nn.io._torch import to_torch
 from shapely_nn.io._torch_import import load_state_dict
 from shapely_nn.layers._base import Array, Layer, require_module
@@ -56,15 +55,6 @@ def _export_arrays(module: Layer) -> dict[str, Array]:
     return {name: np.ascontiguousarray(t.detach().cpu().numpy()) for name, t in state.items()}
 
 
-def _as_path(callee: str, path: object) -> Path:
-    """``path`` as a ``Path`` if it is a ``str`` or an ``os.PathLike``, else a ``TypeError``."""
-    if not isinstance(path, str | os.PathLike):
-        raise TypeError(
-            f'{callee}: argument "path" must be a str or an os.PathLike, got {describe(path)}'
-        )
-    return Path(path)
-
-
 def _dtype_name(dtype: np.dtype[Any]) -> str:
     return _DTYPE_NAMES.get(str(dtype), str(dtype))
 
@@ -72,7 +62,7 @@ def _dtype_name(dtype: np.dtype[Any]) -> str:
 def save_safetensors(module: Layer, path: str | os.PathLike[str]) -> None:
     """Write ``module``'s ``to_torch`` state dict to ``path`` as safetensors, atomically."""
     require_module("save_safetensors", module)
-    target = _as_path("save_safetensors", path)
+    target = as_path("save_safetensors", path)
     if not target.parent.is_dir():  # say so, rather than name the temporary file
         raise FileNotFoundError(f"save_safetensors: no such directory: {target.parent}")
     safetensors = _require_safetensors()
@@ -117,7 +107,7 @@ def _read(path: Path) -> dict[str, tuple[str, list[int], bytes]]:
 def load_safetensors(module: L, path: str | os.PathLike[str]) -> L:
     """A copy of ``module`` with the parameters of a safetensors file keyed like its export."""
     require_module("load_safetensors", module)
-    target = _as_path("load_safetensors", path)
+    target = as_path("load_safetensors", path)
     found = _read(target)
     expected = _export_arrays(module)
     problems = [

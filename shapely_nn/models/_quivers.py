@@ -24,8 +24,8 @@ import numpy as np
 
 from shapely_nn import functional
 from shapely_nn._shape import ShapeError
-from shapely_nn._tensor import Tensor
-from shapely_nn.guards import require_ids_in_range
+from shapely_nn._tensor import DTypeError, Tensor, array_of
+from shapely_nn.guards import require_ids_in_range, require_positive_number, require_size
 from shapely_nn.layers._activations import NoGrads
 from shapely_nn.layers._base import Array, Layer, Rng, as_generator
 from shapely_nn.layers._embedding import Embedding
@@ -34,6 +34,14 @@ from shapely_nn.models._wiring import ModelGrads
 from shapely_nn.modules._compose import Chain, Concat, fan, stack
 
 AnyTensor = Tensor[*tuple[Any, ...]]
+
+
+def _int_ids(callee: str, name: str, ids: object) -> Array:
+    """The array of ``ids`` if it is a tensor of integer ids, else ``TypeError``/``DTypeError``."""
+    a = array_of(callee, name, ids)
+    if a.dtype.kind not in "iu":
+        raise DTypeError(f"{callee}: {name} must be integer ids, got dtype {a.dtype}")
+    return a
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,8 +54,7 @@ class Kernel(Layer):
     @classmethod
     def init(cls, source: int, target: int, *, scale: float = 1.0, rng: Rng) -> Kernel:
         """Fresh mean map (``nn.Linear`` init), noise ``scale``."""
-        if scale <= 0:
-            raise ValueError(f"Kernel: scale must be positive, got {scale}")
+        require_positive_number(scale=scale)
         return Kernel(Linear(source, target, rng=rng), float(scale))
 
     @property
@@ -99,13 +106,20 @@ class Embed(Layer):
         """``d``."""
         return self.embedding.embed_dim
 
+    def _ids(self, ids: AnyTensor) -> Array:
+        """The id array, checked: a tensor of integer ids in ``[0, n)`` (``FinSet n``)."""
+        a = _int_ids("Embed", "ids", ids)
+        require_ids_in_range(a, self.in_features)
+        return a
+
     def _onehot(self, ids: AnyTensor) -> AnyTensor:
-        require_ids_in_range(ids, self.in_features)
         eye = np.eye(self.in_features, dtype=self.embedding.weight.dtype)
-        return Tensor(eye[ids.numpy()])
+        return Tensor(eye[self._ids(ids)])
 
     def __call__(self, ids: AnyTensor) -> AnyTensor:
-        """Embed ids."""
+        """Embed ids (``GuardError`` for one outside ``[0, n)``, as ``forward``)."""
+        # Embedding alone maps an out-of-range id to zeros; FinSet n has no such element.
+        self._ids(ids)
         return self.embedding(ids)
 
     def forward(self, ids: AnyTensor) -> tuple[AnyTensor, AnyTensor]:
@@ -127,7 +141,7 @@ class Columns(Layer):
 
     def __call__(self, x: AnyTensor) -> tuple[AnyTensor, AnyTensor]:
         """``(x[..., 0], x[..., 1])``."""
-        a = x.numpy()
+        a = _int_ids("Columns", "x", x)
         if a.ndim == 0 or a.shape[-1] != 2:
             raise ShapeError(f"Columns: expects [*B, 2] ids (source, target), got {x.shape}")
         return Tensor(np.ascontiguousarray(a[..., 0])), Tensor(np.ascontiguousarray(a[..., 1]))
@@ -214,6 +228,15 @@ def quivers_seq2seq(
     Input: ``[*B, 2]`` ids (source, target); output: next-token log-probabilities
     ``[*B, Target]`` (the last part is a ``CategoricalHead``; ``.layers[-1].sample`` draws).
     """
+    require_size(
+        source=source,
+        target=target,
+        latent=latent,
+        head_out=head_out,
+        ff_hidden=ff_hidden,
+        heads=heads,
+        layers=layers,
+    )
     if heads * head_out != latent:
         raise ShapeError(
             f"fan(head) with {heads} heads of HeadOut = {head_out} gives {heads * head_out}, "
@@ -241,8 +264,11 @@ def quivers_seq2seq(
 
 def next_token_nll(log_probs: AnyTensor, targets: AnyTensor) -> tuple[float, AnyTensor]:
     """Mean negative log-likelihood of ``targets`` under ``log_probs`` and its gradient."""
-    lp, ids = log_probs.numpy(), targets.numpy()
-    if ids.shape != lp.shape[:-1]:
+    lp = array_of("next_token_nll", "log_probs", log_probs)
+    ids = _int_ids("next_token_nll", "targets", targets)
+    if lp.dtype.kind != "f":
+        raise DTypeError(f"next_token_nll: log_probs must be floats, got dtype {lp.dtype}")
+    if lp.ndim == 0 or ids.shape != lp.shape[:-1]:
         raise ShapeError(f"next_token_nll: targets {list(ids.shape)} vs log-probs {list(lp.shape)}")
     require_ids_in_range(ids, lp.shape[-1], name="targets")
     n = max(1, ids.size)

@@ -92,3 +92,14 @@ def test_normal_form_evaluates_like_the_polynomial(
     assert evaluate(dp, env) == direct(p)
     assert evaluate(add(dp, dq), env) == direct(p) + direct(q)
     assert evaluate(mul(dp, dq), env) == direct(p) * direct(q)
+
+
+@pytest.mark.parametrize(("name", "got"), [(None, "NoneType None"), (3, "int 3"), (b"B", "bytes")])
+def test_a_dim_name_that_is_not_a_str_is_a_type_error(name: object, got: str) -> None:
+    with pytest.raises(TypeError, match=f"^Dim: name must be a str, got {got}"):
+        Dim(name)  # type: ignore[arg-type]
+
+
+def test_a_str_that_is_no_identifier_stays_a_value_error() -> None:
+    with pytest.raises(ValueError, match="a dim name must be an identifier, got '2x'"):
+        Dim("2x")

@@ -152,3 +152,22 @@ def test_shapely_nn_itself_can_be_imported_checked() -> None:
     assert plain.stdout.splitlines()[-1] == "False"
     assert checked.stdout.splitlines()[-1] == "True"  # the layers' methods are wrapped
     assert checked.stdout.splitlines()[0] == plain.stdout.splitlines()[0]  # same loss and grads
+
+
+@pytest.mark.parametrize(
+    ("names", "error", "message"),
+    [
+        ((None,), TypeError, "a package name must be a str, got None"),
+        (("ok_name", 3), TypeError, "a package name must be a str, got int 3"),
+        (("",), ValueError, "'' is not a package name"),
+        (("a..b",), ValueError, "'a..b' is not a package name"),
+    ],
+)
+def test_a_bad_package_name_is_refused_before_anything_is_installed(
+    names: tuple[object, ...], error: type[Exception], message: str
+) -> None:
+    before = list(sys.meta_path)
+    with pytest.raises(error, match=f"^check_package: {message}"):
+        sn.check_package(*names)  # type: ignore[arg-type]
+    assert sys.meta_path == before
+    import json.decoder  # noqa: F401  (a later import still works)

@@ -2,21 +2,22 @@
 
 Each ``Case`` says how to make a good call: ``good()`` builds fresh arguments by name (small
 sizes, fixed seeds), ``run(args)`` calls the public name with them, and ``kinds`` says which
-arguments the fuzz replaces and with what (``_fuzz_kinds``). ``NOT_CALLED`` lists the public
-names that are not calls (exceptions, grad records, protocols, type-level dims, submodules),
-each with its reason. A test fails when a public name is in neither, so a new name must be
-registered here. Adding ``shapely_nn.infer`` is one ``PACKAGES`` line and one case per name.
+arguments the fuzz replaces and with what (``_fuzz_kinds``); ``shapely_nn.infer``'s cases are
+in ``_fuzz_infer``. ``NOT_CALLED`` lists the public names that are not calls (exceptions,
+grad records, protocols, type-level dims, submodules), each with its reason. A test fails
+when a public name is in neither, so a new name must be registered here.
 """
 
 from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _fuzz_case import Args, Case
+from _fuzz_infer import INFER_CASES, INFER_NOT_CALLED
 from _fuzz_kinds import (
     ARRAY_IDS,
     DTYPE,
@@ -48,7 +49,7 @@ from _fuzz_kinds import (
 from hypothesis import strategies as st
 
 import shapely_nn as sn
-from shapely_nn import io, layers as L, models as M, modules as N, qvr, train
+from shapely_nn import infer, io, layers as L, models as M, modules as N, qvr, train
 
 PACKAGES = {
     "shapely_nn": sn,
@@ -58,45 +59,11 @@ PACKAGES = {
     "shapely_nn.train": train,
     "shapely_nn.io": io,
     "shapely_nn.qvr": qvr,
+    "shapely_nn.infer": infer,
 }
-"""Whose ``__all__`` the registry must cover (``shapely_nn.infer`` joins once it lands)."""
+"""Whose ``__all__`` the registry must cover."""
 
 T, B, IN, H, OUT, V, E = 3, 2, 4, 5, 3, 6, 4  # E: attention width (2 heads)
-
-Args = dict[str, Any]
-
-QUIVERS = (
-    "shapely_nn/models/_quivers.py is another engineer's (not edited here): its layers call "
-    ".numpy() on unchecked inputs (AttributeError for an ndarray), Kernel.init takes a bool, "
-    "NaN or inf scale, Embed gives no error for out-of-range ids"
-)
-
-
-@dataclass(frozen=True)
-class Case:
-    """A good call of a public name and the arguments the fuzz may replace.
-
-    ``label`` is how the callee names itself in a shape or dtype message (default: the key up
-    to a parenthesis); ``aliases`` are other words that name an argument in a message (a
-    message about ``x``'s dtype may say "input"); ``covers`` are the public names the case
-    stands for (default: its key); ``none_ok`` are arguments whose documented default is
-    ``None`` (an initial state, a mask), so ``None`` is not a bad value there; ``known``
-    names a finding in a file this suite's owners do not edit (the bad-value test is then a
-    strict xfail, so the fix is noticed).
-    """
-
-    run: Callable[[Args], Any]
-    good: Callable[[], Args]
-    kinds: Mapping[str, Kind]
-    label: str | None = None
-    aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    covers: tuple[str, ...] = ()
-    known: str | None = None
-    none_ok: tuple[str, ...] = ()
-
-    def callee(self, key: str) -> str:
-        """The name the callee uses for itself in messages ("" for a model: its parts speak)."""
-        return self.label if self.label is not None else key.split("(")[0].split(".")[0]
 
 
 def _r(*shape: int, seed: int = 0, dtype: Any = np.float32) -> Any:
@@ -281,8 +248,8 @@ def _save_load(a: Args) -> Any:
 def _safetensors(a: Args) -> Any:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "m.safetensors"
-        io.save_safetensors(a["module"], path)
-        return io.load_safetensors(a["into"], path)
+        io.save_safetensors(a["module"], path if a["save_path"] == "" else a["save_path"])
+        return io.load_safetensors(a["into"], path if a["load_path"] == "" else a["load_path"])
 
 
 def _set_checks(enabled: Any) -> bool:
@@ -425,9 +392,18 @@ CASES: dict[str, Case] = {
     "Dim": Case(
         lambda a: repr(sn.Dim(a["name"])),
         lambda: {"name": "B"},
-        {"name": Kind("name", (refuse("None", None), refuse("3", 3), refuse("empty", "")))},
-        known="shapely_nn/_dims.py (not in this change): Dim(None) and Dim(3) raise a raw "
-        "AttributeError ('isidentifier'); they should raise TypeError naming the name",
+        {
+            "name": Kind(
+                "name",
+                (refuse("None", None), refuse("3", 3), refuse("empty", ""), refuse("bytes", b"B")),
+                st.one_of(
+                    st.none(),
+                    st.integers(),
+                    st.floats(),
+                    st.text(max_size=3).filter(lambda t: not t.isidentifier()),
+                ),
+            )
+        },
     ),
     "DimEnv": _op(sn.DimEnv, (), dict),
     "checks_enabled": _op(sn.checks_enabled, (), dict),
@@ -440,8 +416,6 @@ CASES: dict[str, Case] = {
         lambda: {"packages": ("fuzz_package_never_imported",)},
         {"packages": NAMES},
         aliases={"packages": ("package",)},
-        known="shapely_nn/_hook.py (not ours): check_package(None) installs a hook that breaks "
-        "every later import; it should refuse a name that is not a str",
     ),
     # ---- shapely_nn.layers ----
     "Linear": Case(
@@ -714,21 +688,21 @@ CASES: dict[str, Case] = {
     # ---- shapely_nn.models ----
     "Last": _op(lambda x: M.Last()(x), ("x",), lambda: {"x": _seq()}, x=OPERAND),
     "Columns": Case(
-        lambda a: M.Columns()(a["x"]), lambda: {"x": _ids(B, 2)}, {"x": IDS}, known=QUIVERS
+        lambda a: M.Columns()(a["x"]),
+        lambda: {"x": _ids(B, 2)},
+        {"x": IDS},
     ),
     "Kernel": Case(
         lambda a: M.Kernel.init(a["source"], a["target"], scale=a["scale"], rng=a["rng"])(a["x"]),
         lambda: {"source": IN, "target": OUT, "scale": 0.5, "rng": 0, "x": _rows()},
         {"source": SIZE, "target": SIZE, "scale": POSITIVE, "rng": RNG, "x": TENSOR},
         label="Linear",
-        known=QUIVERS,
         aliases={"source": ("in_features",), "target": ("out_features",), "x": ("input",)},
     ),
     "Embed": Case(
         lambda a: M.Embed(L.Embedding(V, IN, rng=0))(a["ids"]),
         lambda: {"ids": _ids(B)},
         {"ids": IDS.plus(Variant("out of range", lambda t: sn.tensor([V])))},
-        known=QUIVERS,
     ),
     "CategoricalHead": Case(
         lambda a: M.CategoricalHead(M.Kernel.init(IN, V, rng=0))(a["x"]),
@@ -749,14 +723,15 @@ CASES: dict[str, Case] = {
         lambda: {"latent": 8, "heads": 4, "ids": _ids(B, 2)},
         {"latent": SIZE, "heads": SIZE, "ids": IDS},
         label="",
-        known=QUIVERS,
         aliases={"ids": ("x",)},
     ),
     "next_token_nll": Case(
-        lambda a: M.next_token_nll(a["logits"], a["targets"]),
-        lambda: {"logits": sn.log_softmax(_r(B, V)), "targets": _ids(B)},
-        {"logits": ELEMENTWISE, "targets": IDS},
-        known=QUIVERS,
+        lambda a: M.next_token_nll(a["log_probs"], a["targets"]),
+        lambda: {"log_probs": sn.log_softmax(_r(B, V)), "targets": _ids(B)},
+        {
+            "log_probs": ELEMENTWISE,
+            "targets": IDS.plus(Variant("out of range", lambda t: sn.tensor([0, V]))),
+        },
     ),
     "greedy_accuracy": _op(
         M.greedy_accuracy,
@@ -1027,9 +1002,14 @@ CASES: dict[str, Case] = {
     ),
     "save_safetensors+load_safetensors": Case(
         _safetensors,
-        lambda: {"module": L.Linear(IN, OUT, rng=0), "into": L.Linear(IN, OUT, rng=1)},
-        {"module": OBJECT, "into": OBJECT},
-        aliases={"into": ("module",)},
+        lambda: {
+            "module": L.Linear(IN, OUT, rng=0),
+            "into": L.Linear(IN, OUT, rng=1),
+            "save_path": "",
+            "load_path": "",
+        },
+        {"module": OBJECT, "into": OBJECT, "save_path": PATH, "load_path": PATH},
+        aliases={"into": ("module",), "save_path": ("path",), "load_path": ("path",)},
         covers=("save_safetensors", "load_safetensors"),
     ),
     "to_torch": _op(
@@ -1100,6 +1080,9 @@ NOT_CALLED: dict[str, str] = {
     "train": "submodule",
 }
 """Public names that are not calls, with the reason; every grad record (``*Grads``) too."""
+
+CASES.update(INFER_CASES)
+NOT_CALLED.update(INFER_NOT_CALLED)
 
 
 def covered_names() -> set[str]:

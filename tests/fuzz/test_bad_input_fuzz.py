@@ -26,7 +26,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from _fuzz_cases import CASES, NOT_CALLED, PACKAGES, Args, Case, covered_names
+from _fuzz_case import Args, Case
+from _fuzz_cases import CASES, NOT_CALLED, PACKAGES, covered_names
+from _fuzz_infer import MCMC_EXAMPLES
 from _fuzz_kinds import Variant
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
@@ -35,8 +37,8 @@ from shapely_nn.layers import GradRecord, Layer
 
 LIBRARY = str(Path(sn.__file__).parent)
 RANDOM_EXAMPLES = 100
-"""Hypothesis examples per case, beside the fixed variants (measured: the whole fuzz takes
-about 20 s on one core)."""
+"""Hypothesis examples per case, beside the fixed variants; a case that samples asks for
+fewer (``Case.examples``). Measured: the whole fuzz takes about 30 s on one core."""
 
 
 def _flat(y: Any) -> list[np.ndarray]:
@@ -191,19 +193,12 @@ def test_each_bad_value_is_refused_clearly_or_handled(key: str) -> None:
     assert not problems, f"{key}:\n  " + "\n  ".join(problems)
 
 
-RANDOM_KEYS = sorted(k for k, c in CASES.items() if c.kinds and not c.known)
+def _random_keys(examples: int | None) -> list[str]:
+    """The cases hypothesis draws for, with ``examples`` random values each (see ``Case``)."""
+    return sorted(k for k, c in CASES.items() if c.kinds and not c.known and c.examples == examples)
 
 
-@pytest.mark.parametrize("key", RANDOM_KEYS)
-@settings(
-    max_examples=RANDOM_EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
-@given(data=st.data())
-def test_random_bad_values_are_refused_clearly(key: str, data: st.DataObject) -> None:
+def _check_random_value(key: str, data: st.DataObject) -> None:
     case = CASES[key]
     name = data.draw(st.sampled_from(sorted(case.kinds)), label="argument")
     value = data.draw(case.kinds[name].random, label=name)
@@ -211,3 +206,31 @@ def test_random_bad_values_are_refused_clearly(key: str, data: st.DataObject) ->
     refuse: Callable[[Any], Any] = lambda _good: value  # noqa: E731
     problem = _check_variant(key, name, Variant("random", refuse), [])
     assert problem is None, f"{key}: {name} = {value!r}: {problem}"
+
+
+def _random_test(examples: int | None) -> Callable[..., None]:
+    """A test drawing ``examples`` random bad values (the default: ``RANDOM_EXAMPLES``) for
+    each case that asks for that many."""
+
+    @pytest.mark.parametrize("key", _random_keys(examples))
+    @settings(
+        max_examples=examples or RANDOM_EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+    @given(data=st.data())
+    def test(key: str, data: st.DataObject) -> None:
+        _check_random_value(key, data)
+
+    return test
+
+
+test_random_bad_values_are_refused_clearly = _random_test(None)
+test_random_bad_values_are_refused_clearly_in_sampling_calls = _random_test(MCMC_EXAMPLES)
+
+
+def test_every_case_runs_in_one_of_the_random_tests() -> None:
+    drawn = {k for n in (None, MCMC_EXAMPLES) for k in _random_keys(n)}
+    assert drawn == {k for k, c in CASES.items() if c.kinds and not c.known}

@@ -4,12 +4,14 @@ get Normal priors (closed-form regression posterior, gradients, starting points,
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 
 import numpy as np
 import pytest
 
 from shapely_nn._shape import ShapeError
+from shapely_nn.guards import GuardError
 from shapely_nn.infer import HasPotential, LiftedProgram, Potential, bayesian_lift_parameters
 from shapely_nn.qvr import QvrProgram
 from shapely_nn.train import gradcheck
@@ -126,11 +128,23 @@ def test_lifting_names_the_site_of_an_observation_of_the_wrong_shape(
         bayesian_lift_parameters(program, x, {"y": y[:, 0]})
 
 
-@pytest.mark.parametrize("scale", [0.0, -1.0, math.inf, math.nan])
-def test_lifting_refuses_a_bad_prior_scale(scale: float, regression: Regression) -> None:
+@pytest.mark.parametrize(
+    ("scale", "error", "message"),
+    [
+        (0.0, GuardError, "prior_scale > 0 does not hold: prior_scale = 0.0"),
+        (-1.0, GuardError, "prior_scale > 0 does not hold: prior_scale = -1.0"),
+        (math.inf, TypeError, "prior_scale must be a finite real number, got inf"),
+        (math.nan, TypeError, "prior_scale must be a finite real number, got nan"),
+        (True, TypeError, "prior_scale must be a real number, got bool True"),
+        ("1", TypeError, "prior_scale must be a real number, got str '1'"),
+    ],
+)
+def test_lifting_refuses_a_bad_prior_scale(
+    scale: object, error: type[Exception], message: str, regression: Regression
+) -> None:
     program, x, y = regression
-    with pytest.raises(ValueError, match="prior_scale must be positive and finite"):
-        bayesian_lift_parameters(program, x, {"y": y}, prior_scale=scale)
+    with pytest.raises(error, match=f"^{re.escape(message)}"):
+        bayesian_lift_parameters(program, x, {"y": y}, prior_scale=scale)  # type: ignore[arg-type]
 
 
 def test_a_potential_refuses_an_unobserved_categorical(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
+from shapely_nn.guards import GuardError
 from shapely_nn.infer._mcmc import MCMC, InitialPointError
 from shapely_nn.infer._mcmc_result import MCMCResult
 from shapely_nn.infer._nuts import NUTSKernel
@@ -277,17 +279,28 @@ def test_progress_bar_is_off_by_default_and_on_when_asked(
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "error", "message"),
     [
-        ((10, 0, 1), "num_samples must be positive, got 0"),
-        ((10, 10, 0), "num_chains must be positive, got 0"),
-        ((-1, 10, 1), "num_warmup must be non-negative, got -1"),
-        ((10, 2.5, 1), "num_samples must be an int, got float"),
+        ((10, 0, 1), GuardError, "num_samples > 0 does not hold: num_samples = 0"),
+        ((10, 10, 0), GuardError, "num_chains > 0 does not hold: num_chains = 0"),
+        ((-1, 10, 1), GuardError, "num_warmup >= 0 does not hold: num_warmup = -1"),
+        ((10, 2.5, 1), TypeError, "num_samples must be an int, got float 2.5"),
+        ((10, True, 1), TypeError, "num_samples must be an int, got bool True; a bool is not"),
+        ((None, 10, 1), TypeError, "num_warmup must be an int, got None"),
     ],
 )
-def test_bad_budgets_are_refused(args: tuple[int, int, int], message: str) -> None:
-    with pytest.raises(ValueError, match=f"^MCMC: {message}$"):
+def test_bad_budgets_are_refused(
+    args: tuple[int, int, int], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=f"^{re.escape(message)}"):
         MCMC(NUTSKernel(), *args)
+
+
+def test_a_bad_progress_bar_or_seed_is_refused() -> None:
+    with pytest.raises(TypeError, match="^progress_bar must be True or False, got str 'yes'$"):
+        MCMC(NUTSKernel(), 5, 5, progress_bar="yes")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="^rng must be a numpy.random.Generator or an int seed"):
+        MCMC(NUTSKernel(), 5, 5).run(gaussian_potential(np.zeros(2), np.eye(2)), rng=True)
 
 
 def test_a_kernel_must_be_a_nuts_kernel() -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
 
+from shapely_nn.guards import GuardError
 from shapely_nn.infer._adaptation import (
     DualAveraging,
     WelfordVariance,
@@ -232,19 +234,24 @@ def test_step_size_search_moves_towards_the_scale_of_the_density(
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("kwargs", "error", "message"),
     [
-        ({"step_size": 0.0}, "step_size must be positive and finite, got 0.0"),
-        ({"step_size": -0.1}, "step_size must be positive and finite, got -0.1"),
-        ({"step_size": math.inf}, "step_size must be positive and finite, got inf"),
-        ({"max_tree_depth": 0}, "max_tree_depth must be positive, got 0"),
-        ({"max_tree_depth": 2.5}, "max_tree_depth must be an int, got float"),
-        ({"target_accept": 1.0}, "target_accept must lie strictly between 0 and 1, got 1.0"),
-        ({"target_accept": 0}, "target_accept must lie strictly between 0 and 1, got 0"),
+        ({"step_size": 0.0}, GuardError, "step_size > 0 does not hold: step_size = 0.0"),
+        ({"step_size": -0.1}, GuardError, "step_size > 0 does not hold: step_size = -0.1"),
+        ({"step_size": math.inf}, TypeError, "step_size must be a finite real number, got inf"),
+        ({"step_size": True}, TypeError, "step_size must be a real number, got bool True"),
+        ({"max_tree_depth": 0}, GuardError, "max_tree_depth > 0 does not hold: max_tree_depth = 0"),
+        ({"max_tree_depth": 2.5}, TypeError, "max_tree_depth must be an int, got float 2.5"),
+        ({"target_accept": 1.0}, GuardError, "0 < target_accept < 1 does not hold"),
+        ({"target_accept": 0}, GuardError, "0 < target_accept < 1 does not hold"),
+        ({"adapt_step_size": 1}, TypeError, "adapt_step_size must be True or False, got int 1"),
+        ({"adapt_mass_matrix": None}, TypeError, "adapt_mass_matrix must be True or False"),
     ],
 )
-def test_bad_kernel_settings_are_refused(kwargs: dict[str, float], message: str) -> None:
-    with pytest.raises(ValueError, match=f"^NUTSKernel: {message}$"):
+def test_bad_kernel_settings_are_refused(
+    kwargs: dict[str, object], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=f"^{re.escape(message)}"):
         NUTSKernel(**kwargs)  # type: ignore[arg-type]
 
 

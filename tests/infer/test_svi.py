@@ -4,12 +4,14 @@ guide's errors, and determinism."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 
 import numpy as np
 import pytest
 
 from shapely_nn._shape import ShapeError
+from shapely_nn.guards import GuardError
 from shapely_nn.infer import ELBO, SVI, AutoNormalGuide, bayesian_lift_parameters
 from shapely_nn.infer._guide import inverse_softplus
 from shapely_nn.qvr import QvrProgram, load
@@ -190,9 +192,19 @@ def test_svi_names_the_site_of_an_observation_of_the_wrong_shape(
         svi.step(toy_input, {"y": np.zeros(5, dtype=np.int64)})
 
 
-@pytest.mark.parametrize("particles", [0, -1, 2.0])
-def test_elbo_needs_a_whole_positive_number_of_particles(particles: int) -> None:
-    with pytest.raises(ValueError, match="num_particles must be an int >= 1"):
+@pytest.mark.parametrize(
+    ("particles", "error", "message"),
+    [
+        (0, GuardError, "num_particles > 0 does not hold: num_particles = 0"),
+        (-1, GuardError, "num_particles > 0 does not hold: num_particles = -1"),
+        (2.0, TypeError, "num_particles must be an int, got float 2.0"),
+        (True, TypeError, "num_particles must be an int, got bool True"),
+    ],
+)
+def test_elbo_needs_a_whole_positive_number_of_particles(
+    particles: int, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=f"^{re.escape(message)}"):
         ELBO(num_particles=particles)
 
 

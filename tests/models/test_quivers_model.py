@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Any
 
 import numpy as np
 import pytest
 
 import shapely_nn as sn
-from shapely_nn import ShapeError, models
+from shapely_nn import DTypeError, ShapeError, layers, models
+from shapely_nn.guards import GuardError
 from shapely_nn.modules import Fan, Parallel, Stack
 from shapely_nn.train import Adam, fit
 
@@ -88,3 +91,51 @@ def test_maximum_likelihood_training_learns_the_next_token() -> None:
     model = models.quivers_seq2seq(source=8, target=8, rng=1)
     model, losses = fit(model, data, step, Adam(0.01), epochs=15, rng=2, progress=False)
     assert losses[0] > 1.5 and losses[-1] < 0.2, losses
+
+
+def test_embed_call_refuses_out_of_range_ids_as_forward_does() -> None:
+    embed = models.Embed(layers.Embedding(6, 4, rng=0))
+    ids = sn.tensor([[1, 6]])
+    for call in (embed, embed.forward):
+        with pytest.raises(
+            GuardError, match=r"^every id in ids must be in \[0, 6\): ids\[\(0, 1\)\] = 6"
+        ):
+            call(ids)
+    inside = sn.tensor([[1, 5]])
+    np.testing.assert_array_equal(embed(inside).numpy(), embed.embedding.weight[[[1, 5]]])
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: models.Embed(layers.Embedding(6, 4, rng=0))(np.array([1])), TypeError,
+         'Embed: argument "ids" must be a shapely_nn Tensor, got numpy.ndarray'),
+        (lambda: models.Embed(layers.Embedding(6, 4, rng=0))(sn.tensor([0.5])), DTypeError,
+         "Embed: ids must be integer ids, got dtype float32"),
+        (lambda: models.Columns()([[1, 2]]), TypeError,
+         'Columns: argument "x" must be a shapely_nn Tensor, got list'),
+        (lambda: models.Columns()(sn.tensor([[1.0, 2.0]])), DTypeError,
+         "Columns: x must be integer ids, got dtype float32"),
+        (lambda: models.next_token_nll(np.zeros((2, 3)), sn.tensor([0, 1])), TypeError,
+         'next_token_nll: argument "log_probs" must be a shapely_nn Tensor'),
+        (lambda: models.next_token_nll(sn.tensor([[0, 1]]), sn.tensor([0])), DTypeError,
+         "next_token_nll: log_probs must be floats, got dtype int64"),
+        (lambda: models.next_token_nll(sn.zeros((2, 3)), None), TypeError,
+         'next_token_nll: argument "targets" must be a shapely_nn Tensor, got None'),
+        (lambda: models.Kernel.init(3, 2, scale=True, rng=0), TypeError,
+         "scale must be a real number, got bool True"),
+        (lambda: models.Kernel.init(3, 2, scale=math.nan, rng=0), TypeError,
+         "scale must be a finite real number, got nan"),
+        (lambda: models.Kernel.init(3, 2, scale=0.0, rng=0), GuardError,
+         "scale > 0 does not hold: scale = 0.0"),
+        (lambda: models.quivers_seq2seq(heads=None, rng=0), TypeError,
+         "heads must be an int, got None"),
+        (lambda: models.quivers_seq2seq(latent=True, rng=0), TypeError,
+         "latent must be an int, got bool True"),
+    ],
+)  # fmt: skip
+def test_bad_input_gets_the_library_s_errors(
+    call: Any, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=f"^{re.escape(message)}"):
+        call()

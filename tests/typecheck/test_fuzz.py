@@ -146,6 +146,7 @@ def test_jaxtyping_strings_never_crash_and_agree_with_jaxtyping(
     path.write_text("\n".join(lines) + "\n")
     stdout, stderr, status = run_mypy([path], mypy_work / "mypy.ini", mypy_work / "cache")
     assert "INTERNAL ERROR" not in stdout + stderr and "Traceback" not in stdout + stderr
+    assert status == 1, stdout + stderr
     errors = {d.line for d in parse(stdout).get(path.resolve(), []) if d.kind == "E"}
     wrong = [(spec, ok) for line, (spec, ok) in verdicts.items() if (line in errors) == ok]
     assert not wrong, wrong[:10]
