@@ -55,3 +55,18 @@ def _check_grads(model: Any, x: Any, *, inputs: Sequence[np.ndarray] = (), seed:
 def check_grads() -> Callable[..., None]:
     """Finite-difference check of a model's ``backward`` (parameters and inputs)."""
     return _check_grads
+
+
+# Here, not in tests/checkers: under xdist only the root conftest's hooks run on the controller.
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print what each checker catches in the bug gallery (recorded by the gallery test)."""
+    lines = [
+        str(value)
+        for report in terminalreporter.stats.get("passed", [])
+        for name, value in getattr(report, "user_properties", [])
+        if name == "gallery"
+    ]
+    if lines:
+        terminalreporter.write_sep("-", "other checkers on the bug gallery")
+        for line in sorted(lines):
+            terminalreporter.write_line(line)

@@ -49,17 +49,3 @@ def program_errors(checker: str, checker_work: Path, course: list[Path]) -> list
 def package_errors(checker: str, checker_work: Path) -> list[Finding]:
     """The checker's errors in basic mode on the package."""
     return run(checker, [PACKAGE], "basic", checker_work)
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Print what each checker catches in the bug gallery (recorded by the gallery test)."""
-    lines = [
-        str(value)
-        for report in terminalreporter.stats.get("passed", [])
-        for name, value in getattr(report, "user_properties", [])
-        if name == "gallery"
-    ]
-    if lines:
-        terminalreporter.write_sep("-", "other checkers on the bug gallery")
-        for line in sorted(lines):
-            terminalreporter.write_line(line)
