@@ -65,7 +65,7 @@ def run(root: Path | None = None) -> int:
     _section("1. shapes in the types, checked again at run time")
     x, h = sn.randn((4, 3), rng=0), sn.randn((4, 5), rng=1)
     print(f"cell_input(x: {x.shape}, h: {h.shape}) -> {cell_input(x, h).shape}  (In + H = 8)")
-    head = Linear(128, 10, rng=0)
+    head: Linear[L[128], L[10]] = Linear(128, 10, rng=0)
     logits = classify(head, sn.randn((4, 128), rng=2))
     print(f"classify(Linear(128, 10), [4, 128]) -> {logits.shape}")
 

@@ -313,8 +313,9 @@ def where(call: ArrayCall) -> Type:
 def _matmul(call: ArrayCall, a: Shape | None, b: Shape | None, name: str) -> Type:
     if a is None or b is None or not call.has_dims:
         return call.ctx.default_return_type
-    if not a or not b:
-        return call.fail(f"{name}: a scalar cannot be a matmul operand ({call.show(a or b)})")
+    if len(a) == 0 or len(b) == 0:
+        scalar = a if len(a) == 0 else b
+        return call.fail(f"{name}: a scalar cannot be a matmul operand ({call.show(scalar)})")
     if (
         isinstance(a[-1], Star)
         or (len(b) > 1 and isinstance(b[-2], Star))

@@ -33,18 +33,15 @@ from _other_checkers import (
 #    ``stack(encoder_block, 2)``: pyright's solver widens ``Literal[16]`` when the same TypeVar
 #    is in a contravariant and a covariant position of the ``Module`` protocol.
 KNOWN_IN_PROGRAMS: dict[str, int] = {"examples/zoo_chains.py": 3}
-#  * _demo.py (``head = Linear(128, 10)``): the same constructor widening.
 #  * the others are plain typing slips pyright sees and mypy does not (a ``TypeVar`` without a
 #    default after one with a default, ``int(...)`` of an ``Any | tuple | None``, a negative
 #    index into a variable-length tuple, ...).
 KNOWN_IN_PACKAGE: dict[str, int] = {
-    "shapely_nn/_demo.py": 2,
     "shapely_nn/_tensor.py": 2,
     "shapely_nn/infer/_lift.py": 1,
     "shapely_nn/models/_recurrent_models.py": 1,
     "shapely_nn/models/_seq2seq_parts.py": 2,
     "shapely_nn/modules/_compose.py": 1,
-    "shapely_nn/mypy_plugin/_numpy_ops.py": 4,
 }
 # What pyright would say if the type-level dims were classes to it (as they were).
 _TYPE_LEVEL = re.compile(r"\b(Add|Mul|FloorDiv)\[")
