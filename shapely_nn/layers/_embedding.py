@@ -15,7 +15,7 @@ PyTorch: ``nn.Embedding(Vocab, Embed)`` with the same ``weight``; it agrees on i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, TypeVarTuple
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, TypeVarTuple
 
 import numpy as np
 
@@ -44,6 +44,12 @@ class Embedding(Layer, Generic[Vocab, Embed]):
     """
 
     weight: Array
+
+    if TYPE_CHECKING:
+        # For checkers other than mypy (pyright widens ``Embedding(8, 32)`` to
+        # ``Embedding[int, int]``, which no ``Embedding[L[8], L[32]]`` accepts): they read
+        # ``__new__``, mypy reads ``__init__`` and keeps the literal sizes.
+        def __new__(cls, *args: Any, **kwargs: Any) -> Embedding[Any, Any]: ...
 
     def __init__(
         self, vocab_size: Vocab, embed_dim: Embed, *, rng: Rng, dtype: Any = np.float32

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, TypeVarTuple
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, TypeVarTuple
 
 import numpy as np
 
@@ -44,6 +44,12 @@ class Linear(Layer, Generic[In, Out]):
 
     weight: Array
     bias: Array
+
+    if TYPE_CHECKING:
+        # For checkers other than mypy (pyright widens ``Linear(8, 32)`` to ``Linear[int, int]``,
+        # which no ``Linear[L[8], L[32]]`` accepts): they read ``__new__``, mypy reads
+        # ``__init__`` and keeps the literal sizes.
+        def __new__(cls, *args: Any, **kwargs: Any) -> Linear[Any, Any]: ...
 
     def __init__(
         self, in_features: In, out_features: Out, *, rng: Rng, dtype: Any = np.float32

@@ -314,8 +314,8 @@ def _matmul(call: ArrayCall, a: Shape | None, b: Shape | None, name: str) -> Typ
     if a is None or b is None or not call.has_dims:
         return call.ctx.default_return_type
     if len(a) == 0 or len(b) == 0:
-        scalar = a if len(a) == 0 else b
-        return call.fail(f"{name}: a scalar cannot be a matmul operand ({call.show(scalar)})")
+        operands = f"{call.show(a)} @ {call.show(b)}"
+        return call.fail(f"{name}: a scalar cannot be a matmul operand ({operands})")
     if (
         isinstance(a[-1], Star)
         or (len(b) > 1 and isinstance(b[-2], Star))

@@ -8,7 +8,7 @@ def matmul(x: Float[np.ndarray, "b 3"], w: Float[np.ndarray, "4 5"], v: Float[np
     np.matmul(x, w)  # E: np.matmul: the left operand's last dim is 3, the right operand's dim -2 is 4 (ndarray[b, 3] @ ndarray[4, 5])  [shape]
     np.dot(x, w)  # E: np.dot: the left operand's last dim is 3, the right operand's dim -2 is 4 (ndarray[b, 3] @ ndarray[4, 5])  [shape]
     w @ v
-    x @ 2.0  # E: "@": a scalar cannot be a matmul operand (ndarray[b, 3])  [shape]
+    x @ 2.0  # E: "@": a scalar cannot be a matmul operand (ndarray[b, 3] @ ndarray[()])  [shape]
 
 
 def broadcast(x: Float[np.ndarray, "b 3"], y: Float[np.ndarray, "4"], z: Float[np.ndarray, "c 3"], one: Float[np.ndarray, "1 3"]) -> None:
