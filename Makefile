@@ -50,7 +50,7 @@ docs: $(VENV)/.installed-docs
 	$(BIN)/mkdocs build --strict --site-dir site
 
 bench: $(VENV)/.installed-test
-	for b in checks recurrent transformer mypy; do $(BIN)/python -m benchmarks.bench_$$b; done
+	for b in checks recurrent attention transformer seq2seq mypy; do $(BIN)/python -m benchmarks.bench_$$b; done
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -1,6 +1,7 @@
-"""LSTM and GRU sequence forward+backward against PyTorch CPU, and against the NumPy floor.
+"""RNN, GRU and LSTM sequence forward+backward against PyTorch CPU and the NumPy floor.
 
-Run: ``python -m benchmarks.bench_recurrent [--quick] [--cpu-time] [--size mid ...]``.
+Run: ``python -m benchmarks.bench_recurrent [--quick] [--cpu-time] [--size mid ...]
+[--kind LSTM ...]``.
 float32, 2 threads, time-major input (``--cpu-time``: 1 thread each, timed by process CPU time,
 which a shared machine disturbs much less than wall time).
 
@@ -11,7 +12,11 @@ of torch (``nn.LSTM``/``nn.GRU`` with the same parameters, the backward through
 ``[B, H] @ [H, G*H]`` product per step forward, one ``[B, G*H] @ [G*H, H]`` per step backward,
 and the three weight/input gradient products, timed with the same NumPy); the ratios to torch
 and to the floor; and the achieved GFLOP/s of those products against an SGEMM peak measured in
-the same run. A second table gives the forward-only ratios.
+the same run. Both of our paths are timed side by side in the same run: the NumPy kernels
+(``SHAPELY_NN_FAST=0``) and the compiled ones (``fast``, when numba is installed). A second
+table gives the forward-only ratios: ``forward`` (with the cache for backward) and ``call``
+(``layer(x)``, the inference path: no tape), against torch under ``no_grad`` and the floor's
+forward products.
 """
 
 from __future__ import annotations
@@ -26,14 +31,16 @@ import numpy as np
 
 from shapely_nn import Tensor
 from shapely_nn.io import to_torch
-from shapely_nn.modules import GRU, LSTM
+from shapely_nn.layers import _fast
+from shapely_nn.modules import GRU, LSTM, RNN
 
 SIZES = {  # (B, T, In, H)
     "small": (1, 20, 16, 32),
     "mid": (32, 50, 64, 128),
     "large": (64, 100, 256, 512),
 }
-GATES = {"LSTM": 4, "GRU": 3}
+GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
+KINDS: dict[str, Any] = {"RNN": RNN, "LSTM": LSTM, "GRU": GRU}
 
 
 def floor_fns(
@@ -71,15 +78,29 @@ def floor_fns(
     return forward, backward
 
 
+def on_path(fast: bool, fn: Callable[[], None]) -> Callable[[], None]:
+    """``fn`` run with the compiled kernels switched on or off."""
+
+    def run() -> None:
+        with _fast.fast_kernels(fast):
+            fn()
+
+    return run
+
+
+def paths() -> dict[str, bool]:
+    """The paths this run can time: NumPy always, ``fast`` when numba is installed."""
+    with _fast.fast_kernels(True):
+        return {"numpy": False, "fast": True} if _fast.fast_kernels_enabled() else {"numpy": False}
+
+
 def bench(
     kind: str, size: tuple[int, int, int, int], torch: Any, quick: bool, clock: Callable[[], float]
 ) -> dict[str, float]:
-    """Best seconds per call of ours, torch's and the floor's forward and forward+backward."""
+    """Best seconds per call of ours (each path), torch's and the floor's passes."""
     batch, steps, in_size, hidden = size
     rng = np.random.default_rng(0)
-    layer: LSTM[Any, Any] | GRU[Any, Any] = (
-        LSTM(in_size, hidden, rng=0) if kind == "LSTM" else GRU(in_size, hidden, rng=0)
-    )
+    layer: Any = KINDS[kind](in_size, hidden, rng=0)
     x: Tensor[Any, Any, Any] = Tensor(
         rng.standard_normal((steps, batch, in_size)).astype(np.float32)
     )
@@ -89,6 +110,9 @@ def bench(
 
     def ours_fwd() -> None:
         layer.forward(x)
+
+    def ours_call() -> None:
+        layer(x)
 
     def ours_fwd_bwd() -> None:
         _, cache = layer.forward(x)
@@ -113,9 +137,14 @@ def bench(
         floor_f()
         floor_b()
 
-    fns = {
-        "fwd": ours_fwd,
-        "fwd_bwd": ours_fwd_bwd,
+    fns: dict[str, Callable[[], object]] = {}
+    for path, fast in paths().items():
+        fns |= {
+            f"{path}_fwd": on_path(fast, ours_fwd),
+            f"{path}_call": on_path(fast, ours_call),
+            f"{path}_fwd_bwd": on_path(fast, ours_fwd_bwd),
+        }
+    fns |= {
         "torch_fwd": torch_fwd,
         "torch_fwd_bwd": torch_fwd_bwd,
         "floor_fwd": floor_f,
@@ -137,29 +166,37 @@ def main() -> None:
     """Print the tables."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     _util.add_common_args(parser, list(SIZES))
+    parser.add_argument("--kind", action="append", choices=list(KINDS), help="repeatable")
     args = parser.parse_args()
     torch = _util.setup_torch()
     clock = _util.configure(torch, args.cpu_time)
     peak = _util.sgemm_peak(clock.now)
     print(_util.header(clock, torch, peak))
+    names = list(paths())
+    print(f"paths: {', '.join(names)} (fast = compiled kernels, numba)")
     print("forward+backward:")
     print(_util.ROW_HEADER)
     forward_rows = []
-    for kind in ("LSTM", "GRU"):
+    for kind in args.kind or list(KINDS):
         for name in args.size or list(SIZES):
             size = SIZES[name]
             r = bench(kind, size, torch, args.quick, clock.now)
             label = f"{kind} " + "·".join(f"{c}{v}" for c, v in zip("BTIH", size, strict=True))
             work = gflop(size, GATES[kind])
-            both = (r["fwd_bwd"], r["torch_fwd_bwd"], r["floor_fwd_bwd"])
-            print(_util.row(label, *both, work, peak), flush=True)
-            fwd = r["fwd"]
-            forward_rows.append(
-                f"{label:22} {fwd * 1e3:10.3f}ms {fwd / r['torch_fwd']:7.2f}x "
-                f"{fwd / r['floor_fwd']:7.2f}x"
-            )
-    print("forward only:")
-    print(f"{'size':22} {'shapely_nn':>12} {'/torch':>8} {'/floor':>8}")
+            for path in names:
+                both = (r[f"{path}_fwd_bwd"], r["torch_fwd_bwd"], r["floor_fwd_bwd"])
+                print(_util.row(f"{label} {path}", *both, work, peak), flush=True)
+                fwd, call = r[f"{path}_fwd"], r[f"{path}_call"]
+                forward_rows.append(
+                    f"{label + ' ' + path:28} {fwd / r['torch_fwd']:7.2f}x "
+                    f"{fwd / r['floor_fwd']:7.2f}x {call * 1e3:10.3f}ms "
+                    f"{call / r['torch_fwd']:7.2f}x {call / r['floor_fwd']:7.2f}x"
+                )
+    print("forward only (forward: with its cache; call: layer(x), the inference path):")
+    print(
+        f"{'size':28} {'fwd/torch':>8} {'fwd/floor':>8} {'call':>12} "
+        f"{'call/torch':>8} {'call/floor':>8}"
+    )
     print("\n".join(forward_rows))
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.bench_recurrent import on_path, paths
 from shapely_nn import Tensor
 from shapely_nn.io import to_torch
 from shapely_nn.layers import TransformerEncoderLayer
@@ -45,6 +46,27 @@ def ours(layer: TransformerEncoderLayer[Any, Any, Any], x: Any, g: Any) -> Calla
     return run
 
 
+def ours_inference(layer: TransformerEncoderLayer[Any, Any, Any], x: Any) -> Callable[[], None]:
+    """``layer(x)``: the inference path, no cache."""
+    xt: Tensor[Any, Any, Any] = Tensor(x)
+
+    def run() -> None:
+        layer(xt)
+
+    return run
+
+
+def theirs_inference(torch: Any, module: Any, x: Any) -> Callable[[], None]:
+    """The torch layer in eval mode under ``no_grad``."""
+    xt = torch.from_numpy(x)
+
+    def run() -> None:
+        with torch.no_grad():
+            module(xt)
+
+    return run
+
+
 def theirs(torch: Any, module: Any, x: Any, g: Any) -> Callable[[], None]:
     """One forward and backward of the equivalent ``nn.TransformerEncoderLayer``."""
     xt = torch.from_numpy(x).requires_grad_(True)
@@ -60,8 +82,8 @@ def theirs(torch: Any, module: Any, x: Any, g: Any) -> Callable[[], None]:
 
 def floor(
     batch: int, seq: int, embed: int, heads: int, rng: np.random.Generator
-) -> Callable[[], None]:
-    """Just the matrix products of one forward and backward, on arrays of the right shapes."""
+) -> tuple[Callable[[], None], Callable[[], None]]:
+    """Just the matrix products of one forward, and of one forward and backward."""
     n, ff, dh = batch * seq, 4 * embed, embed // heads
 
     def r(*shape: int) -> Any:
@@ -77,14 +99,17 @@ def floor(
     q, k, v = r(batch, heads, seq, dh), r(batch, heads, seq, dh), r(batch, heads, seq, dh)
     p, g_e, g_f, g_3 = r(batch, heads, seq, seq), r(n, embed), r(n, ff), r(n, 3 * embed)
 
-    def run() -> None:
-        # forward: in-projection, scores, weighted values, out-projection, two ff layers
+    def forward() -> None:
+        # in-projection, scores, weighted values, out-projection, two ff layers
         x @ w_in.T
         q @ k.swapaxes(-1, -2)
         p @ v
         x @ w_out.T
         x @ w1.T
         g_f @ w2.T
+
+    def run() -> None:
+        forward()
         # backward: two products per linear layer, four for the attention core
         g_e.T @ g_f, g_e @ w2
         g_f.T @ x, g_f @ w1
@@ -92,7 +117,7 @@ def floor(
         g_3.T @ x, g_3 @ w_in
         p.swapaxes(-1, -2) @ v, q @ v.swapaxes(-1, -2), p @ k, p.swapaxes(-1, -2) @ q
 
-    return run
+    return forward, run
 
 
 def layer_gflop(batch: int, seq: int, embed: int, heads: int) -> float:
@@ -111,7 +136,11 @@ def main() -> int:
     clock = _util.configure(torch, args.cpu_time)
     peak = _util.sgemm_peak(clock.now)
     print(_util.header(clock, torch, peak))
+    names = list(paths())
+    print(f"paths: {', '.join(names)} (fast: compiled LayerNorm and softmax rows, numba)")
+    print("forward+backward:")
     print(_util.ROW_HEADER)
+    call_rows: list[str] = []
     rng = np.random.default_rng(0)
     for name in args.size or list(SIZES):
         batch, seq, embed, heads = SIZES[name]
@@ -119,22 +148,35 @@ def main() -> int:
         x = rng.standard_normal((batch, seq, embed)).astype(np.float32)
         g = rng.standard_normal((batch, seq, embed)).astype(np.float32)
         module = to_torch(layer).train()
+        floor_fwd, floor_fwd_bwd = floor(batch, seq, embed, heads, rng)
+        fns: dict[str, Callable[[], object]] = {
+            "torch": theirs(torch, module, x, g),
+            "floor": floor_fwd_bwd,
+            "torch_eval": theirs_inference(torch, to_torch(layer).eval(), x),
+            "floor_fwd": floor_fwd,
+        }
+        for path, fast in paths().items():
+            fns[path] = on_path(fast, ours(layer, x, g))
+            fns[f"{path}_call"] = on_path(fast, ours_inference(layer, x))
         times = _util.interleaved(
-            {
-                "ours": ours(layer, x, g),
-                "torch": theirs(torch, module, x, g),
-                "floor": floor(batch, seq, embed, heads, rng),
-            },
+            fns,
             rounds=3 if args.quick else 7,
             min_time=0.1 if args.quick else 0.3,
             clock=clock.now,
         )
         label = f"B{batch}·T{seq}·E{embed}·H{heads}"
         gflop = layer_gflop(batch, seq, embed, heads)
-        print(
-            _util.row(label, times["ours"], times["torch"], times["floor"], gflop, peak),
-            flush=True,
-        )
+        for path in names:
+            both = (times[path], times["torch"], times["floor"])
+            print(_util.row(f"{label} {path}", *both, gflop, peak), flush=True)
+            call = times[f"{path}_call"]
+            call_rows.append(
+                f"{label + ' ' + path:28} {call * 1e3:10.3f}ms "
+                f"{call / times['torch_eval']:7.2f}x {call / times['floor_fwd']:7.2f}x"
+            )
+    print("forward only, layer(x) (the inference path) against torch eval under no_grad:")
+    print(f"{'size':28} {'call':>12} {'/torch':>8} {'/floor':>8}")
+    print("\n".join(call_rows))
     return 0
 
 

@@ -23,11 +23,14 @@ from typing import Any, ClassVar, Generic, TypeVar, TypeVarTuple
 
 import numpy as np
 
+from shapely_nn.layers import _fast
 from shapely_nn.layers._base import Array, GradRecord, Rng
 from shapely_nn.layers._recurrent_base import (
     HiddenStateCell,
     RecurrentParameters,
     Tape,
+    flat_gates,
+    input_projection,
 )
 from shapely_nn.layers._workspace import carve
 
@@ -69,10 +72,10 @@ class GRUParameters(RecurrentParameters):
     bias_names: ClassVar[tuple[str, ...]] = _BIASES
     num_states: ClassVar[int] = 1
 
-    def _run(self, x: Array, initial: tuple[Array, ...]) -> Tape:
+    def _run(self, x: Array, initial: tuple[Array, ...], *, keep: bool = True) -> Tape:
         w = np.concatenate([self.reset_weights, self.update_weights, self.candidate_weights])
         b = np.concatenate([self.reset_bias, self.update_bias, self.candidate_input_bias])
-        return gru_run(w, b, self.candidate_hidden_bias, x, initial[0])
+        return gru_run(w, b, self.candidate_hidden_bias, x, initial[0], keep=keep)
 
     def _reverse(
         self, tape: Tape, grad_y: Array, grad_final: tuple[Array | None, ...]
@@ -91,55 +94,64 @@ class GRUParameters(RecurrentParameters):
         return grads, dx, (dh0,)
 
 
-def gru_run(w: Array, b: Array, b_hn: Array, x: Array, h0: Array) -> Tape:
+def gru_run(w: Array, b: Array, b_hn: Array, x: Array, h0: Array, *, keep: bool = True) -> Tape:
     """GRU over ``x`` ``[T, N, In]`` from ``h0``; ``w`` ``[3H, In+H]`` and ``b`` in order r, z, n.
 
     As in the LSTM kernel, the loop works on transposed blocks (``[3H, N]`` gates, ``[H, N]``
     state) and the sigmoid rows are halved so that one ``tanh`` call activates r and z.
+    ``keep=False`` (inference) keeps no tape; the compiled kernels run when enabled.
     """
     steps, n, in_size = x.shape
     hidden = h0.shape[1]
-    scale = np.ones(3 * hidden, dtype=w.dtype)
-    scale[: 2 * hidden] = 0.5
-    w_scaled = w * scale[:, None]
+    # halving is exact in binary floating point: same values as a product with a scale vector,
+    # in fewer calls (they add up at small sizes)
+    w_scaled = w.copy()
+    w_scaled[: 2 * hidden] *= 0.5
+    bias = b.copy()
+    bias[: 2 * hidden] *= 0.5
     w_hh = np.ascontiguousarray(w_scaled[:, in_size:])  # [3H, H]
-    # hidden_candidate[t] is W_hn h + b_hn; hs[t + 1] is h_t, transposed.
-    gates, hidden_candidate, hs = carve(
-        w.dtype, (steps, 3 * hidden, n), (steps, hidden, n), (steps + 1, hidden, n)
+    # hidden_candidate[t] is W_hn h + b_hn (a ring of 1 without a tape); hs[t + 1] is h_t.
+    block, hidden_candidate, hs = carve(
+        w.dtype,
+        (steps * 3 * hidden * n,),
+        (steps if keep else 1, hidden, n),
+        (steps + 1, hidden, n),
     )
-    np.matmul(w_scaled[:, :in_size], x.transpose(0, 2, 1), out=gates)
-    gates += (b * scale)[:, None]
+    fast = _fast.kernels()
+    gates = input_projection(w_scaled[:, :in_size], bias, x, block)
     hs[0] = h0.T
     recurrent = np.empty((3 * hidden, n), dtype=w.dtype)
-    tmp = np.empty((hidden, n), dtype=w.dtype)
-    b_hn_col = b_hn[:, None]
-    for t in range(steps):
-        a = gates[t]
-        rz = a[: 2 * hidden]
-        np.matmul(w_hh, hs[t], out=recurrent)
-        np.add(rz, recurrent[: 2 * hidden], out=rz)
-        np.tanh(rz, out=rz)
-        np.multiply(rz, 0.5, out=rz)
-        np.add(rz, 0.5, out=rz)
-        hn = hidden_candidate[t]
-        np.add(recurrent[2 * hidden :], b_hn_col, out=hn)
-        cand = a[2 * hidden :]
-        np.multiply(a[:hidden], hn, out=tmp)
-        np.add(cand, tmp, out=cand)
-        np.tanh(cand, out=cand)
-        # h' = n + z * (h - n)
-        np.subtract(hs[t], cand, out=tmp)
-        np.multiply(a[hidden : 2 * hidden], tmp, out=tmp)
-        np.add(cand, tmp, out=hs[t + 1])
+    m = hidden_candidate.shape[0]
+    if fast is not None and 3 * hidden * hidden * n <= _fast.FULL_LOOP_MAX_MACS:
+        fast.gru_loop(w_hh, b_hn, gates, hidden_candidate, hs, recurrent)
+    elif fast is not None:
+        for t in range(steps):
+            np.matmul(w_hh, hs[t], out=recurrent)
+            fast.gru_cell(gates[t], recurrent, b_hn, hs[t], hidden_candidate[t % m], hs[t + 1])
+    else:
+        tmp = np.empty((hidden, n), dtype=w.dtype)
+        b_hn_col = b_hn[:, None]
+        for t in range(steps):
+            a = gates[t]
+            rz = a[: 2 * hidden]
+            np.matmul(w_hh, hs[t], out=recurrent)
+            np.add(rz, recurrent[: 2 * hidden], out=rz)
+            np.tanh(rz, out=rz)
+            np.multiply(rz, 0.5, out=rz)
+            np.add(rz, 0.5, out=rz)
+            hn = hidden_candidate[t % m]
+            np.add(recurrent[2 * hidden :], b_hn_col, out=hn)
+            cand = a[2 * hidden :]
+            np.multiply(a[:hidden], hn, out=tmp)
+            np.add(cand, tmp, out=cand)
+            np.tanh(cand, out=cand)
+            # h' = n + z * (h - n)
+            np.subtract(hs[t], cand, out=tmp)
+            np.multiply(a[hidden : 2 * hidden], tmp, out=tmp)
+            np.add(cand, tmp, out=hs[t + 1])
     outputs = np.ascontiguousarray(hs[1:].transpose(0, 2, 1))  # [T, N, H]
-    return Tape(
-        x=x,
-        initial=(h0,),
-        outputs=outputs,
-        final=(outputs[-1],),
-        weights=w,
-        saved={"gates": gates, "hidden_candidate": hidden_candidate, "hs": hs},
-    )
+    saved = {"gates": gates, "hidden_candidate": hidden_candidate, "hs": hs} if keep else {}
+    return Tape(x=x, initial=(h0,), outputs=outputs, final=(outputs[-1],), weights=w, saved=saved)
 
 
 def gru_reverse(
@@ -148,6 +160,63 @@ def gru_reverse(
     """BPTT of ``gru_run``: ``(dW [3H, In+H], db [3H], db_hn [H], dx, dh0)``."""
     x, w = tape.x, tape.weights
     steps, n, in_size = x.shape
+    hidden = tape.outputs.shape[2]
+    w_hh_t = np.ascontiguousarray(w[:, in_size:].T)  # [H, 3H]
+    dh = np.zeros((hidden, n), dtype=w.dtype) if grad_h is None else grad_h.T.copy()
+    gates, hn, hs = tape.saved["gates"], tape.saved["hidden_candidate"], tape.saved["hs"]
+    # Every work array of the pass from one allocation (fresh separate arrays page-fault;
+    # see _workspace): NumPy-path factors and temporaries, gate grads, flat grads, h_{t-1}.
+    factors, scratch, grad_y_t, d_hidden, d_cand, flat_h, flat_n, h_prev = carve(
+        w.dtype,
+        gates.shape,
+        hn.shape,
+        hn.shape,
+        gates.shape,
+        hn.shape,
+        (3 * hidden, steps * n),
+        (hidden, steps * n),
+        (steps, n, hidden),
+    )
+    fast = _fast.kernels()
+    if fast is None:
+        d_cand = _numpy_reverse_loop(
+            tape, grad_y, w_hh_t, dh, (factors, d_hidden, scratch, grad_y_t)
+        )
+    else:
+        direct = np.zeros_like(dh)
+        gy = np.ascontiguousarray(grad_y)
+        if 3 * hidden * hidden * n <= _fast.FULL_LOOP_MAX_MACS:
+            fast.gru_loop_back(w_hh_t, dh, direct, gy, gates, hn, hs, d_hidden, d_cand)
+        else:
+            for t in range(steps - 1, -1, -1):
+                fast.gru_cell_back(
+                    dh, direct, gy[t], gates[t], hn[t], hs[t], d_hidden[t], d_cand[t]
+                )
+                np.matmul(w_hh_t, d_hidden[t], out=dh)
+        dh += direct
+    # [3H, T * N] and [H, T * N], columns in the (t, n) order of x.reshape(T * N, In). The
+    # input-side gradient is [d r; d z; d n_pre]: the first two rows of flat_h, then flat_n.
+    flat_gates(d_hidden, flat_h)
+    flat_gates(d_cand, flat_n)
+    h_prev[0] = tape.initial[0]
+    h_prev[1:] = tape.outputs[:-1]
+    x2 = x.reshape(steps * n, in_size)
+    dw = np.empty_like(w)
+    np.matmul(flat_h[: 2 * hidden], x2, out=dw[: 2 * hidden, :in_size])
+    np.matmul(flat_n, x2, out=dw[2 * hidden :, :in_size])
+    np.matmul(flat_h, h_prev.reshape(steps * n, hidden), out=dw[:, in_size:])
+    db = np.concatenate([flat_h[: 2 * hidden].sum(axis=1), flat_n.sum(axis=1)])
+    db_hn = flat_h[2 * hidden :].sum(axis=1)
+    dx = flat_h[: 2 * hidden].T @ w[: 2 * hidden, :in_size]
+    dx += flat_n.T @ w[2 * hidden :, :in_size]
+    return dw, db, db_hn, dx.reshape(steps, n, in_size), np.ascontiguousarray(dh.T)
+
+
+def _numpy_reverse_loop(
+    tape: Tape, grad_y: Array, w_hh_t: Array, dh: Array, work: tuple[Array, ...]
+) -> Array:
+    """The reference BPTT loop: gate grads into ``work[1]`` ``[T, 3H, N]``, ``dh`` in place;
+    returns ``d_cand`` ``[T, H, N]`` (a view of ``work[0]``, the factors)."""
     hidden = tape.outputs.shape[2]
     gates, hidden_candidate, hs = (
         tape.saved["gates"],
@@ -158,16 +227,7 @@ def gru_reverse(
     # Gradient-independent factors for all steps at once, in one buffer [k_r, k_z, k_n]
     # (fresh large arrays cost page faults):
     #   d z_pre = dh * k_z,  d n_pre = dh * k_n (written over k_n),  d r_pre = d n_pre * k_r.
-    factors, d_hidden, scratch, grad_y_t, flat_h, flat_in, h_prev = carve(
-        w.dtype,
-        gates.shape,
-        gates.shape,
-        hs[1:].shape,
-        hs[1:].shape,
-        (3 * hidden, steps * n),
-        (3 * hidden, steps * n),
-        (steps, n, hidden),
-    )
+    factors, d_hidden, scratch, grad_y_t = work
     np.subtract(1, gates, out=factors)
     k_r, k_z, k_n = (factors[:, k * hidden : (k + 1) * hidden] for k in range(3))
     np.multiply(k_r, r, out=k_r)
@@ -178,11 +238,9 @@ def gru_reverse(
     np.subtract(1, k_n, out=k_n)
     np.multiply(k_n, np.subtract(1, z, out=scratch), out=k_n)
     np.copyto(grad_y_t, grad_y.transpose(0, 2, 1))
-    w_hh_t = np.ascontiguousarray(w[:, in_size:].T)  # [H, 3H]
     # d_hidden: d(W_h h + b_h) per gate: r, z, and r * d n_pre
-    dh = np.zeros((hidden, n), dtype=w.dtype) if grad_h is None else grad_h.T.copy()
     direct = np.empty_like(dh)
-    for t in range(steps - 1, -1, -1):
+    for t in range(gates.shape[0] - 1, -1, -1):
         np.add(dh, grad_y_t[t], out=dh)
         dg, d_cand = d_hidden[t], k_n[t]
         np.multiply(dh, k_z[t], out=dg[hidden : 2 * hidden])
@@ -192,20 +250,7 @@ def gru_reverse(
         np.multiply(dh, z[t], out=direct)
         np.matmul(w_hh_t, dg, out=dh)
         np.add(dh, direct, out=dh)
-    # [3H, T * N], columns in the (t, n) order of x.reshape(T * N, In).
-    np.copyto(flat_h.reshape(3 * hidden, steps, n), d_hidden.transpose(1, 0, 2))
-    flat_in[: 2 * hidden] = flat_h[: 2 * hidden]
-    np.copyto(flat_in[2 * hidden :].reshape(hidden, steps, n), k_n.transpose(1, 0, 2))
-    h_prev[0] = tape.initial[0]
-    h_prev[1:] = tape.outputs[:-1]
-    dw = np.concatenate(
-        [flat_in @ x.reshape(steps * n, in_size), flat_h @ h_prev.reshape(steps * n, hidden)],
-        axis=1,
-    )
-    db = flat_in.sum(axis=1)
-    db_hn = flat_h[2 * hidden :].sum(axis=1)
-    dx = (flat_in.T @ w[:, :in_size]).reshape(steps, n, in_size)
-    return dw, db, db_hn, dx, np.ascontiguousarray(dh.T)
+    return k_n
 
 
 class GRUCell(HiddenStateCell[In, H, GRUGrads], GRUParameters, Generic[In, H]):

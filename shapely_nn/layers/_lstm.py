@@ -23,15 +23,20 @@ import numpy as np
 
 from shapely_nn._tensor import Tensor
 from shapely_nn._typelevel import Add
+from shapely_nn.layers import _fast
 from shapely_nn.layers._base import Array, GradRecord, Rng
 from shapely_nn.layers._recurrent_base import (
     RecurrentCache,
     RecurrentParameters,
     Tape,
     concat_backward,
+    concat_call,
     concat_forward,
+    flat_gates,
+    input_projection,
     run_backward,
     run_forward,
+    run_inference,
 )
 from shapely_nn.layers._workspace import carve
 
@@ -88,9 +93,9 @@ class LSTMParameters(RecurrentParameters):
         b = np.concatenate([getattr(self, f"{g}_bias") for g in _KERNEL_ORDER])
         return w, b
 
-    def _run(self, x: Array, initial: tuple[Array, ...]) -> Tape:
+    def _run(self, x: Array, initial: tuple[Array, ...], *, keep: bool = True) -> Tape:
         w, b = self._packed()
-        return lstm_run(w, b, x, initial[0], initial[1])
+        return lstm_run(w, b, x, initial[0], initial[1], keep=keep)
 
     def _reverse(
         self, tape: Tape, grad_y: Array, grad_final: tuple[Array | None, ...]
@@ -104,36 +109,70 @@ class LSTMParameters(RecurrentParameters):
         return LSTMGrads(**fields), dx, (dh0, dc0)
 
 
-def lstm_run(w: Array, b: Array, x: Array, h0: Array, c0: Array) -> Tape:
+def lstm_run(w: Array, b: Array, x: Array, h0: Array, c0: Array, *, keep: bool = True) -> Tape:
     """LSTM over ``x`` ``[T, N, In]`` from ``h0, c0`` ``[N, H]``; weights in kernel order.
 
     The loop works on transposed states ``[H, N]`` and gates ``[4H, N]``, so that every gate is
     a contiguous block (NumPy is several times slower on strided slices of small arrays).
     ``sigmoid(a) = (1 + tanh(a / 2)) / 2``: the sigmoid rows of the packed weights are halved
     once, so one ``tanh`` call activates all four gates of a step.
+
+    ``keep=False`` is the inference path: the cells live in a ring of two and no tape is kept
+    (the returned ``Tape`` has empty ``saved``). The compiled kernels run when enabled.
     """
     steps, n, in_size = x.shape
     hidden = h0.shape[1]
-    scale = np.ones(4 * hidden, dtype=w.dtype)
-    scale[: 3 * hidden] = 0.5
-    w_scaled = w * scale[:, None]
+    # halving is exact in binary floating point: same values as a product with a scale vector,
+    # in fewer calls (they add up at small sizes)
+    w_scaled = w.copy()
+    w_scaled[: 3 * hidden] *= 0.5
+    bias = b.copy()
+    bias[: 3 * hidden] *= 0.5
     w_hh = np.ascontiguousarray(w_scaled[:, in_size:])  # [4H, H]
-    # Input projection of every step at once ([4H, In] @ [T, In, N]); the loop adds the rest.
-    # cells[t + 1] is c_t and hs[t + 1] is h_t, transposed.
-    gates, cells, hs, tanh_cells = carve(
+    # cells[t + 1] is c_t and hs[t + 1] is h_t, transposed (rings of 2 and 1 without a tape).
+    ring = 0 if keep else 1
+    block, cells, hs, tanh_cells = carve(
         w.dtype,
-        (steps, 4 * hidden, n),
+        (steps * 4 * hidden * n,),
+        (2 if ring else steps + 1, hidden, n),
         (steps + 1, hidden, n),
-        (steps + 1, hidden, n),
-        (steps, hidden, n),
+        (1 if ring else steps, hidden, n),
     )
-    np.matmul(w_scaled[:, :in_size], x.transpose(0, 2, 1), out=gates)
-    gates += (b * scale)[:, None]
+    fast = _fast.kernels()
+    gates = input_projection(w_scaled[:, :in_size], bias, x, block)
     cells[0] = c0.T
     hs[0] = h0.T
     recurrent = np.empty((4 * hidden, n), dtype=w.dtype)
-    product = np.empty((hidden, n), dtype=w.dtype)
-    for t in range(steps):
+    if fast is not None and 4 * hidden * hidden * n <= _fast.FULL_LOOP_MAX_MACS:
+        fast.lstm_loop(w_hh, gates, cells, hs, tanh_cells, recurrent)
+    elif fast is not None:
+        m_c, m_t = cells.shape[0], tanh_cells.shape[0]
+        for t in range(steps):
+            np.matmul(w_hh, hs[t], out=recurrent)
+            c_prev, c_next = cells[t % m_c], cells[(t + 1) % m_c]
+            fast.lstm_cell(gates[t], recurrent, c_prev, c_next, tanh_cells[t % m_t], hs[t + 1])
+    else:
+        _numpy_loop(w_hh, gates, cells, hs, tanh_cells, recurrent)
+    outputs = np.ascontiguousarray(hs[1:].transpose(0, 2, 1))  # [T, N, H]
+    saved = {"gates": gates, "cells": cells, "tanh_cells": tanh_cells} if keep else {}
+    return Tape(
+        x=x,
+        initial=(h0, c0),
+        outputs=outputs,
+        final=(outputs[-1], np.ascontiguousarray(cells[steps % cells.shape[0]].T)),
+        weights=w,
+        saved=saved,
+    )
+
+
+def _numpy_loop(
+    w_hh: Array, gates: Array, cells: Array, hs: Array, tanh_cells: Array, recurrent: Array
+) -> None:
+    """The reference time loop (``cells``/``tanh_cells`` may be rings, see ``lstm_run``)."""
+    hidden = hs.shape[1]
+    m_c, m_t = cells.shape[0], tanh_cells.shape[0]
+    product = np.empty_like(hs[0])
+    for t in range(gates.shape[0]):
         a = gates[t]
         np.matmul(w_hh, hs[t], out=recurrent)
         np.add(a, recurrent, out=a)
@@ -141,21 +180,13 @@ def lstm_run(w: Array, b: Array, x: Array, h0: Array, c0: Array) -> Tape:
         sig = a[: 3 * hidden]
         np.multiply(sig, 0.5, out=sig)
         np.add(sig, 0.5, out=sig)
-        c = cells[t + 1]
-        np.multiply(a[2 * hidden : 3 * hidden], cells[t], out=c)
+        c = cells[(t + 1) % m_c]
+        np.multiply(a[2 * hidden : 3 * hidden], cells[t % m_c], out=c)
         np.multiply(a[hidden : 2 * hidden], a[3 * hidden :], out=product)
         np.add(c, product, out=c)
-        np.tanh(c, out=tanh_cells[t])
-        np.multiply(a[:hidden], tanh_cells[t], out=hs[t + 1])
-    outputs = np.ascontiguousarray(hs[1:].transpose(0, 2, 1))  # [T, N, H]
-    return Tape(
-        x=x,
-        initial=(h0, c0),
-        outputs=outputs,
-        final=(outputs[-1], np.ascontiguousarray(cells[-1].T)),
-        weights=w,
-        saved={"gates": gates, "cells": cells, "tanh_cells": tanh_cells},
-    )
+        tc = tanh_cells[t % m_t]
+        np.tanh(c, out=tc)
+        np.multiply(a[:hidden], tc, out=hs[t + 1])
 
 
 def lstm_reverse(
@@ -165,20 +196,49 @@ def lstm_reverse(
     x, w = tape.x, tape.weights
     steps, n, in_size = x.shape
     hidden = tape.outputs.shape[2]
+    w_hh_t = np.ascontiguousarray(w[:, in_size:].T)  # [H, 4H]
+    dh = np.zeros((hidden, n), dtype=w.dtype) if grad_h is None else grad_h.T.copy()
+    dc = np.zeros((hidden, n), dtype=w.dtype) if grad_c is None else grad_c.T.copy()
+    gates, cells, tcs = tape.saved["gates"], tape.saved["cells"], tape.saved["tanh_cells"]
+    # Every work array of the pass from one allocation (fresh separate arrays page-fault;
+    # see _workspace): gate grads, two NumPy-path temporaries, the flat grads, h_{t-1}.
+    d_gates, out_to_cell, grad_y_t, flat, h_prev = carve(
+        w.dtype, gates.shape, tcs.shape, tcs.shape, (4 * hidden, steps * n), (steps, n, hidden)
+    )
+    fast = _fast.kernels()
+    if fast is None:
+        _numpy_reverse_loop(tape, grad_y, w_hh_t, dh, dc, (d_gates, out_to_cell, grad_y_t))
+    else:
+        gy = np.ascontiguousarray(grad_y)
+        if 4 * hidden * hidden * n <= _fast.FULL_LOOP_MAX_MACS:
+            fast.lstm_loop_back(w_hh_t, dh, dc, gy, gates, cells, tcs, d_gates)
+        else:
+            for t in range(steps - 1, -1, -1):
+                fast.lstm_cell_back(dh, dc, gy[t], gates[t], cells[t], tcs[t], d_gates[t])
+                np.matmul(w_hh_t, d_gates[t], out=dh)
+    flat_gates(d_gates, flat)  # [4H, T * N]
+    h_prev[0] = tape.initial[0]
+    h_prev[1:] = tape.outputs[:-1]
+    dw = np.concatenate(
+        [flat @ x.reshape(steps * n, in_size), flat @ h_prev.reshape(steps * n, hidden)], axis=1
+    )
+    dx = (flat.T @ w[:, :in_size]).reshape(steps, n, in_size)
+    return dw, flat.sum(axis=1), dx, np.ascontiguousarray(dh.T), np.ascontiguousarray(dc.T)
+
+
+def _numpy_reverse_loop(
+    tape: Tape, grad_y: Array, w_hh_t: Array, dh: Array, dc: Array, work: tuple[Array, ...]
+) -> None:
+    """The reference BPTT loop: gate gradients into ``work[0]`` ``[T, 4H, N]``; ``dh``/``dc``
+    updated in place; ``work[1:]`` are two ``[T, H, N]`` temporaries."""
+    hidden = tape.outputs.shape[2]
     gates, cells, tanh_cells = tape.saved["gates"], tape.saved["cells"], tape.saved["tanh_cells"]
     o, i, f, g = (gates[:, k * hidden : (k + 1) * hidden] for k in range(4))
     # Every factor that does not depend on the incoming gradient, for all steps at once:
     # d(pre-activation) = dh * factor (output gate) or dc * factor (input, forget, candidate).
     # One buffer holds the factors, and the loop overwrites each with its gate gradient: large
     # fresh arrays cost page faults, so this pass allocates as few as it can.
-    factors, out_to_cell, grad_y_t, flat, h_prev = carve(
-        w.dtype,
-        gates.shape,
-        tanh_cells.shape,
-        tanh_cells.shape,
-        (4 * hidden, steps * n),
-        (steps, n, hidden),
-    )
+    factors, out_to_cell, grad_y_t = work
     np.subtract(1, gates, out=factors)
     sig_slope = factors[:, : 3 * hidden]
     np.multiply(sig_slope, gates[:, : 3 * hidden], out=sig_slope)
@@ -193,13 +253,10 @@ def lstm_reverse(
     np.subtract(1, out_to_cell, out=out_to_cell)
     np.multiply(out_to_cell, o, out=out_to_cell)
     np.copyto(grad_y_t, grad_y.transpose(0, 2, 1))
-    w_hh_t = np.ascontiguousarray(w[:, in_size:].T)  # [H, 4H]
-    dh = np.zeros((hidden, n), dtype=w.dtype) if grad_h is None else grad_h.T.copy()
-    dc = np.zeros((hidden, n), dtype=w.dtype) if grad_c is None else grad_c.T.copy()
     dc_from_h = np.empty_like(dc)
     lo_o, hi_o = 0, hidden
     dc_blocks = [(k * hidden, (k + 1) * hidden) for k in range(1, 4)]
-    for t in range(steps - 1, -1, -1):
+    for t in range(gates.shape[0] - 1, -1, -1):
         np.add(dh, grad_y_t[t], out=dh)
         np.multiply(dh, out_to_cell[t], out=dc_from_h)
         np.add(dc, dc_from_h, out=dc)
@@ -209,16 +266,6 @@ def lstm_reverse(
             np.multiply(dc, dg[lo:hi], out=dg[lo:hi])
         np.multiply(dc, f[t], out=dc)
         np.matmul(w_hh_t, dg, out=dh)
-    d_gates = factors
-    # [4H, T * N], columns in the (t, n) order of x.reshape(T * N, In).
-    np.copyto(flat.reshape(4 * hidden, steps, n), d_gates.transpose(1, 0, 2))
-    h_prev[0] = tape.initial[0]
-    h_prev[1:] = tape.outputs[:-1]
-    dw = np.concatenate(
-        [flat @ x.reshape(steps * n, in_size), flat @ h_prev.reshape(steps * n, hidden)], axis=1
-    )
-    dx = (flat.T @ w[:, :in_size]).reshape(steps, n, in_size)
-    return dw, flat.sum(axis=1), dx, np.ascontiguousarray(dh.T), np.ascontiguousarray(dc.T)
 
 
 class LSTMCell(LSTMParameters, Generic[In, H]):
@@ -238,9 +285,10 @@ class LSTMCell(LSTMParameters, Generic[In, H]):
         x: Tensor[*Batch, In],
         state: tuple[Tensor[*Batch, H], Tensor[*Batch, H]] | None = None,
     ) -> tuple[Tensor[*Batch, H], Tensor[*Batch, H]]:
-        """One step, ``[*B, In], ([*B, H], [*B, H]) -> ([*B, H], [*B, H])``."""
-        new_state, _ = self.forward(x, state)
-        return new_state
+        """One step, ``[*B, In], ([*B, H], [*B, H]) -> ([*B, H], [*B, H])`` (no cache kept)."""
+        a, batch = self._check_step(x, self.input_size, "In")
+        _, (h, c) = run_inference(self, a[None], batch, state)
+        return h, c
 
     def forward(
         self,
@@ -263,7 +311,7 @@ class LSTMCell(LSTMParameters, Generic[In, H]):
     # ---- the seed's cell module spec: [x; h; c] -> [h'; c'] --------------------------------
     def call_concat(self, xhc: Tensor[*Batch, Add[In, H, H]]) -> Tensor[*Batch, Add[H, H]]:
         """The seed's ``LSTMCellModuleSpec``: ``[*B, In + H + H] -> [*B, H + H]`` (``[h'; c']``)."""
-        return self.forward_concat(xhc)[0]
+        return concat_call(self, xhc, "In + H + H")
 
     def forward_concat(
         self, xhc: Tensor[*Batch, Add[In, H, H]]

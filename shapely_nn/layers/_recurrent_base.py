@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from abc import abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar, TypeVarTuple, cast
 
@@ -30,6 +31,7 @@ from shapely_nn._tensor import (
 )
 from shapely_nn._typelevel import Add
 from shapely_nn.guards import require_positive, require_size
+from shapely_nn.layers import _fast
 from shapely_nn.layers._base import (
     Array,
     GradRecord,
@@ -113,9 +115,16 @@ class RecurrentParameters(Layer):
         """Hidden size ``H``."""
         return int(getattr(self, self.weight_names[0]).shape[0])
 
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """The dtype of the parameters (read off one weight: ``Layer.dtype`` walks them all,
+        which cost ~30 % of a small layer call, three times per call)."""
+        dt: np.dtype[Any] = getattr(self, self.weight_names[0]).dtype
+        return dt
+
     @abstractmethod
-    def _run(self, x: Array, initial: tuple[Array, ...]) -> Tape:
-        """Forward over ``[T, N, In]`` from states ``[N, H]``."""
+    def _run(self, x: Array, initial: tuple[Array, ...], *, keep: bool = True) -> Tape:
+        """Forward over ``[T, N, In]`` from states ``[N, H]``; ``keep=False``: no tape."""
 
     @abstractmethod
     def _reverse(
@@ -204,6 +213,26 @@ def split_concat(label: str, a: Array, sizes: tuple[int, ...], what: str) -> lis
     return list(np.split(a, bounds, axis=-1))
 
 
+def input_projection(w_x: Array, b: Array, x: Array, block: Array) -> Array:
+    """Input part of every step's gates, ``[G, In] @ x_t^T + b``: ``[T, G, N]`` in ``block``.
+
+    ``T`` products ``[G, In] @ [In, N]`` into a contiguous ``[T, G, N]``, so that each step's
+    gate block is contiguous for the ufuncs and for the compiled kernels alike.
+    """
+    steps, n, _ = x.shape
+    gates = block.reshape(steps, w_x.shape[0], n)
+    np.matmul(w_x, x.transpose(0, 2, 1), out=gates)
+    gates += b[:, None]
+    return gates
+
+
+def flat_gates(d_gates: Array, out: Array) -> None:
+    """Gate gradients ``[T, G, N]`` into ``out`` ``[G, T * N]``, columns in the ``(t, n)`` order
+    of ``x.reshape(T * N, In)``: the layout of the weight and input gradient products."""
+    steps, rows, n = d_gates.shape
+    np.copyto(out.reshape(rows, steps, n), d_gates.transpose(1, 0, 2))
+
+
 # ---- drivers shared by the cells and the sequence modules ----------------------------------
 
 
@@ -237,10 +266,44 @@ def run_forward(
     ``arg`` is the caller's name for ``state``, for messages.
     """
     initial = layer._check_states(state, batch, state_names(layer), arg)
-    tape = layer._run(x3, initial)
+    tape = with_fallback(lambda: layer._run(x3, initial))
+    y, final = _outputs(layer, tape, x3.shape[0], batch)
+    return y, RecurrentCache(tape, batch, final)
+
+
+def run_inference(
+    layer: RecurrentParameters,
+    x3: Array,
+    batch: tuple[int, ...],
+    state: tuple[AnyTensor, ...] | None,
+    arg: str = "state",
+) -> tuple[Array, tuple[AnyTensor, ...]]:
+    """``run_forward`` without a tape: outputs ``[T, *B, H]`` and the final state."""
+    initial = layer._check_states(state, batch, state_names(layer), arg)
+    tape = with_fallback(lambda: layer._run(x3, initial, keep=False))
+    return _outputs(layer, tape, x3.shape[0], batch)
+
+
+def _outputs(
+    layer: RecurrentParameters, tape: Tape, steps: int, batch: tuple[int, ...]
+) -> tuple[Array, tuple[AnyTensor, ...]]:
     shape = (*batch, layer.hidden_size)
     final: tuple[AnyTensor, ...] = tuple(Tensor(s.reshape(shape)) for s in tape.final)
-    return tape.outputs.reshape(x3.shape[0], *shape), RecurrentCache(tape, batch, final)
+    return tape.outputs.reshape(steps, *shape), final
+
+
+R = TypeVar("R")
+
+
+def with_fallback(run: Callable[[], R]) -> R:
+    """``run()``; if a compiled kernel fails to compile, warn once and rerun on NumPy."""
+    try:
+        return run()
+    except Exception as err:
+        if not _fast.is_compile_failure(err) or _fast.kernels() is None:
+            raise
+        _fast.disable_after_failure(err)
+        return run()
 
 
 def run_backward(
@@ -272,14 +335,13 @@ def run_backward(
             layer._check_grad(f"grad of final {name}", g, shape).reshape(n, hidden)
             for name, g in zip(names, grad_final, strict=True)
         )
-    grads, dx, d_initial = layer._reverse(tape, gy, finals)
+    grads, dx, d_initial = with_fallback(lambda: layer._reverse(tape, gy, finals))
     return grads, dx, tuple(Tensor(d.reshape(shape)) for d in d_initial)
 
 
-def concat_forward(
+def _concat_inputs(
     layer: RecurrentParameters, v: AnyTensor, what: str
-) -> tuple[AnyTensor, RecurrentCache]:
-    """The seeds' cell module spec: ``[*B, In + k*H]`` (``[x; h(; c)]``) -> ``[*B, k*H]``."""
+) -> tuple[Array, tuple[int, ...], tuple[AnyTensor, ...]]:
     hidden = layer.hidden_size
     parts = split_concat(
         layer._label(),
@@ -289,8 +351,23 @@ def concat_forward(
     )
     x, batch = layer._check_step(Tensor(parts[0]), layer.input_size, "In")
     states: tuple[AnyTensor, ...] = tuple(Tensor(p) for p in parts[1:])
+    return x, batch, states
+
+
+def concat_forward(
+    layer: RecurrentParameters, v: AnyTensor, what: str
+) -> tuple[AnyTensor, RecurrentCache]:
+    """The seeds' cell module spec: ``[*B, In + k*H]`` (``[x; h(; c)]``) -> ``[*B, k*H]``."""
+    x, batch, states = _concat_inputs(layer, v, what)
     _, cache = run_forward(layer, x[None], batch, states)
     return Tensor(np.concatenate([s.numpy() for s in cache.final_state], axis=-1)), cache
+
+
+def concat_call(layer: RecurrentParameters, v: AnyTensor, what: str) -> AnyTensor:
+    """``concat_forward`` without a cache (the inference path)."""
+    x, batch, states = _concat_inputs(layer, v, what)
+    _, final = run_inference(layer, x[None], batch, states)
+    return Tensor(np.concatenate([s.numpy() for s in final], axis=-1))
 
 
 def concat_backward(
@@ -319,8 +396,11 @@ class HiddenStateCell(Generic[In, H, G]):
     def __call__(
         self, x: Tensor[*Batch, In], h: Tensor[*Batch, H] | None = None
     ) -> Tensor[*Batch, H]:
-        """One step, ``[*B, In], [*B, H] -> [*B, H]``."""
-        return self.forward(x, h)[0]
+        """One step, ``[*B, In], [*B, H] -> [*B, H]`` (no cache kept)."""
+        layer = cast(RecurrentParameters, self)
+        a, batch = layer._check_step(x, layer.input_size, "In")
+        state = None if h is None else (require_tensor(layer._label(), "h", h),)
+        return run_inference(layer, a[None], batch, state)[1][0]
 
     def forward(
         self, x: Tensor[*Batch, In], h: Tensor[*Batch, H] | None = None
@@ -343,7 +423,7 @@ class HiddenStateCell(Generic[In, H, G]):
     # ---- the seed's cell module spec: [x; h] -> h' -----------------------------------------
     def call_concat(self, xh: Tensor[*Batch, Add[In, H]]) -> Tensor[*Batch, H]:
         """The seed's cell module spec on ``[x; h]``: ``[*B, In + H] -> [*B, H]``."""
-        return self.forward_concat(xh)[0]
+        return concat_call(cast(RecurrentParameters, self), xh, "In + H")
 
     def forward_concat(
         self, xh: Tensor[*Batch, Add[In, H]]

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Generic, TypeVar, TypeVarTuple
 
 import numpy as np
 
+from shapely_nn.layers import _fast
 from shapely_nn.layers._base import Array, GradRecord, Rng
 from shapely_nn.layers._recurrent_base import (
     HiddenStateCell,
@@ -48,8 +49,8 @@ class RNNParameters(RecurrentParameters):
     bias_names: ClassVar[tuple[str, ...]] = ("bias",)
     num_states: ClassVar[int] = 1
 
-    def _run(self, x: Array, initial: tuple[Array, ...]) -> Tape:
-        return rnn_run(self.weight, self.bias, x, initial[0])
+    def _run(self, x: Array, initial: tuple[Array, ...], *, keep: bool = True) -> Tape:
+        return rnn_run(self.weight, self.bias, x, initial[0], keep=keep)
 
     def _reverse(
         self, tape: Tape, grad_y: Array, grad_final: tuple[Array | None, ...]
@@ -58,21 +59,28 @@ class RNNParameters(RecurrentParameters):
         return RNNGrads(weight=dw, bias=db), dx, (dh0,)
 
 
-def rnn_run(w: Array, b: Array, x: Array, h0: Array) -> Tape:
-    """tanh RNN over ``x`` ``[T, N, In]`` from ``h0`` ``[N, H]``."""
+def rnn_run(w: Array, b: Array, x: Array, h0: Array, *, keep: bool = True) -> Tape:
+    """tanh RNN over ``x`` ``[T, N, In]`` from ``h0`` ``[N, H]`` (the outputs are the tape)."""
     steps, n, in_size = x.shape
     hidden = h0.shape[1]
     w_hh_t = np.ascontiguousarray(w[:, in_size:].T)
     hs = (x.reshape(steps * n, in_size) @ w[:, :in_size].T).reshape(steps, n, hidden)
     hs += b
     recurrent = np.empty((n, hidden), dtype=w.dtype)
-    h = h0
-    for t in range(steps):
-        a = hs[t]
-        np.matmul(h, w_hh_t, out=recurrent)
-        np.add(a, recurrent, out=a)
-        np.tanh(a, out=a)
-        h = a
+    fast = _fast.kernels()
+    if fast is not None and hidden * hidden * n <= _fast.FULL_LOOP_MAX_MACS:
+        fast.rnn_loop(w_hh_t, np.ascontiguousarray(h0), hs, recurrent)
+    else:
+        h = h0
+        for t in range(steps):
+            a = hs[t]
+            np.matmul(h, w_hh_t, out=recurrent)
+            if fast is not None:
+                fast.rnn_cell(a, recurrent)
+            else:
+                np.add(a, recurrent, out=a)
+                np.tanh(a, out=a)
+            h = a
     return Tape(x=x, initial=(h0,), outputs=hs, final=(hs[-1],), weights=w, saved={})
 
 
@@ -83,14 +91,24 @@ def rnn_reverse(
     x, w, hs = tape.x, tape.weights, tape.outputs
     steps, n, in_size = x.shape
     hidden = hs.shape[2]
-    derivative = 1 - hs * hs  # tanh' for all steps at once
     w_hh = np.ascontiguousarray(w[:, in_size:])
     d_pre = np.empty_like(hs)
     dh = np.zeros((n, hidden), dtype=w.dtype) if grad_h is None else grad_h.copy()
-    for t in range(steps - 1, -1, -1):
-        np.add(dh, grad_y[t], out=dh)
-        np.multiply(dh, derivative[t], out=d_pre[t])
-        np.matmul(d_pre[t], w_hh, out=dh)
+    fast = _fast.kernels()
+    if fast is not None:
+        gy = np.ascontiguousarray(grad_y)
+        if hidden * hidden * n <= _fast.FULL_LOOP_MAX_MACS:
+            fast.rnn_loop_back(w_hh, dh, gy, hs, d_pre)
+        else:
+            for t in range(steps - 1, -1, -1):
+                fast.rnn_cell_back(dh, gy[t], hs[t], d_pre[t])
+                np.matmul(d_pre[t], w_hh, out=dh)
+    else:
+        derivative = 1 - hs * hs  # tanh' for all steps at once
+        for t in range(steps - 1, -1, -1):
+            np.add(dh, grad_y[t], out=dh)
+            np.multiply(dh, derivative[t], out=d_pre[t])
+            np.matmul(d_pre[t], w_hh, out=dh)
     flat = d_pre.reshape(steps * n, hidden)
     h_prev = np.concatenate([tape.initial[0][None], hs[:-1]]).reshape(steps * n, hidden)
     dw = np.concatenate([flat.T @ x.reshape(steps * n, in_size), flat.T @ h_prev], axis=1)

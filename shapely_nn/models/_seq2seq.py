@@ -101,21 +101,17 @@ class Seq2SeqDecoder(_DropoutRate, Layer, Generic[Embed, Hidden, Vocab]):
         """``Vocab``."""
         return self.output_projection.out_features
 
-    def _attend(self, x: Array) -> tuple[Array, Any]:
+    def _attend(self, x: Array, keep: bool = True) -> tuple[Array, Any]:
         if self.attention is None:
             return x, None
         batch_first: AnyTensor = Tensor(np.ascontiguousarray(np.moveaxis(x, 0, -2)))
-        y, cache = self.attention.forward(batch_first, causal=self.causal)
+        if keep:
+            y, cache = self.attention.forward(batch_first, causal=self.causal)
+        else:
+            y, cache = self.attention(batch_first, causal=self.causal), None
         return np.ascontiguousarray(np.moveaxis(y.numpy(), -2, 0)), cache
 
-    def forward_teacher_forcing(self, target_embeddings: AnyTensor, h0: AnyTensor) -> AnyTensor:
-        """Per-step logits ``[T, *B, Vocab]``."""
-        return self.forward(target_embeddings, h0)[0]
-
-    def forward(
-        self, target_embeddings: AnyTensor, h0: AnyTensor | None
-    ) -> tuple[AnyTensor, DecoderCache]:
-        """Teacher-forcing forward pass with its cache."""
+    def _embeddings(self, target_embeddings: AnyTensor) -> Array:
         x = array_of("Seq2SeqDecoder", "target_embeddings", target_embeddings)
         if x.ndim < 2:
             raise ShapeError(
@@ -123,6 +119,20 @@ class Seq2SeqDecoder(_DropoutRate, Layer, Generic[Embed, Hidden, Vocab]):
                 f"{list(x.shape)}"
             )
         require_nonzero(tgt_len=x.shape[0])
+        return x
+
+    def forward_teacher_forcing(self, target_embeddings: AnyTensor, h0: AnyTensor) -> AnyTensor:
+        """Per-step logits ``[T, *B, Vocab]`` (the inference path: no cache kept)."""
+        x = self._embeddings(target_embeddings)
+        attended, _ = self._attend(scale(self.dropout_rate, x), keep=False)
+        hidden, _ = self.rnn.run(Tensor(attended), h0)
+        return self.output_projection(hidden)
+
+    def forward(
+        self, target_embeddings: AnyTensor, h0: AnyTensor | None
+    ) -> tuple[AnyTensor, DecoderCache]:
+        """Teacher-forcing forward pass with its cache."""
+        x = self._embeddings(target_embeddings)
         attended, attention_cache = self._attend(scale(self.dropout_rate, x))
         hidden, rnn_cache = self.rnn.forward(Tensor(attended), h0)
         logits, projection_cache = self.output_projection.forward(hidden)
@@ -268,7 +278,7 @@ class Seq2Seq(Layer, Generic[Vocab, Embed, Hidden]):
         """Teacher-forcing logits from token ids ``[S, *B]``, ``[T, *B]`` (not differentiable)."""
         require_tensor("Seq2Seq.forward_training", "src_ids", src_ids)
         require_tensor("Seq2Seq.forward_training", "tgt_ids", tgt_ids)
-        (_, h0), _ = self.encoder.forward(self.src_embedding(src_ids))
+        _, h0 = self.encoder.encode(self.src_embedding(src_ids))
         return self.decoder.forward_teacher_forcing(self.tgt_embedding(tgt_ids), h0)
 
     def forward_inference(
@@ -278,7 +288,7 @@ class Seq2Seq(Layer, Generic[Vocab, Embed, Hidden]):
         require_tensor("Seq2Seq.forward_inference", "src_ids", src_ids)
         require_int(start_token=start_token)
         require_size(max_len=max_len)
-        (_, h0), _ = self.encoder.forward(self.src_embedding(src_ids))
+        _, h0 = self.encoder.encode(self.src_embedding(src_ids))
         start = np.full(h0.shape.as_tuple()[:-1], start_token, dtype=np.int64)
         return self.decoder.forward_inference(
             h0, self.tgt_embedding(Tensor(start)), self.tgt_embedding, max_len
@@ -290,8 +300,10 @@ class Seq2Seq(Layer, Generic[Vocab, Embed, Hidden]):
         return self.forward((src_onehot, tgt_onehot))[0]
 
     def __call__(self, pair: tuple[AnyTensor, AnyTensor]) -> AnyTensor:
-        """``forward_training_onehot`` on a ``(source, target)`` pair."""
-        return self.forward(pair)[0]
+        """``forward_training_onehot`` on a ``(source, target)`` pair, without a cache."""
+        src, tgt = _pair(pair, "Seq2Seq")
+        _, h0 = self.encoder.encode(self.src_embedding.forward_onehot(src))
+        return self.decoder.forward_teacher_forcing(self.tgt_embedding.forward_onehot(tgt), h0)
 
     def forward(self, pair: tuple[AnyTensor, AnyTensor]) -> tuple[AnyTensor, Any]:
         """One-hot forward with its cache."""
@@ -367,17 +379,25 @@ class AttentionSeq2Seq(Layer, Generic[Vocab, Embed, Hidden]):
             base.src_embedding, base.tgt_embedding, base.encoder, base.decoder, attention
         )
 
-    def _contexts(self, enc: Array, dec: Array) -> tuple[Array, Any]:
+    def _contexts(self, enc: Array, dec: Array, keep: bool = True) -> tuple[Array, Any]:
         # one EncoderAttention call for all decoder steps: treat time as a batch dim
         steps = dec.shape[0]
         enc_bf = np.moveaxis(enc, 0, -2)  # [*B, S, H]
         enc_all = np.ascontiguousarray(np.broadcast_to(enc_bf, (steps, *enc_bf.shape)))
+        if not keep:
+            return self.attention(Tensor(dec), Tensor(enc_all))[0].numpy(), None
         (context, _), cache = self.attention.forward(Tensor(dec), Tensor(enc_all))
         return context.numpy(), cache
 
     def __call__(self, pair: tuple[AnyTensor, AnyTensor]) -> AnyTensor:
-        """Teacher-forcing logits on one-hot ``(source, target)``."""
-        return self.forward(pair)[0]
+        """Teacher-forcing logits on one-hot ``(source, target)``, without a cache."""
+        src, tgt = _pair(pair, "AttentionSeq2Seq")
+        enc, h0 = self.encoder.encode(self.src_embedding.forward_onehot(src))
+        x = self.tgt_embedding.forward_onehot(tgt).numpy()
+        require_nonzero(tgt_len=x.shape[0])
+        dec, _ = self.decoder.rnn.run(Tensor(scale(self.decoder.dropout_rate, x)), h0)
+        context, _ = self._contexts(enc.numpy(), dec.numpy(), keep=False)
+        return self.decoder.output_projection(Tensor(dec.numpy() + context))
 
     def forward(self, pair: tuple[AnyTensor, AnyTensor]) -> tuple[AnyTensor, Any]:
         """One-hot forward with its cache."""
@@ -422,14 +442,14 @@ class AttentionSeq2Seq(Layer, Generic[Vocab, Embed, Hidden]):
         require_int(start_token=start_token)
         require_size(max_len=max_len)
         require_nonzero(vocab=self.decoder.vocab_size)
-        (enc, h), _ = self.encoder.forward(self.src_embedding(src_ids))
+        enc, h = self.encoder.encode(self.src_embedding(src_ids))
         ids = np.full(h.shape.as_tuple()[:-1], start_token, dtype=np.int64)
         all_logits, tokens = [], []
         p = self.decoder.dropout_rate
         for _ in range(max_len):
             x = scale(p, self.tgt_embedding(Tensor(ids)).numpy())
             _, h = self.decoder.rnn.run(Tensor(x[None]), h)
-            context, _ = self._contexts(enc.numpy(), h.numpy()[None])
+            context, _ = self._contexts(enc.numpy(), h.numpy()[None], keep=False)
             logits = self.decoder.output_projection(Tensor(h.numpy() + context[0])).numpy()
             ids = logits.argmax(axis=-1).astype(np.int64)
             all_logits.append(logits)

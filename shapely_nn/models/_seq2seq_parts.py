@@ -127,9 +127,13 @@ class Seq2SeqRNNEncoder(_DropoutRate, Layer, Generic[Embed, Hidden]):
         return self.rnn.hidden_size
 
     def __call__(self, x: AnyTensor, h0: AnyTensor | None = None) -> tuple[AnyTensor, AnyTensor]:
-        """Per-step hidden states and the final one."""
-        (outputs, final), _ = self.forward(x, h0)
-        return outputs, final
+        """Per-step hidden states and the final one (no cache kept)."""
+        a = array_of("Seq2SeqRNNEncoder", "x", x)
+        return self.rnn.run(Tensor(scale(self.dropout_rate, a)), h0)
+
+    def encode(self, x: AnyTensor) -> tuple[AnyTensor, AnyTensor]:
+        """Outputs and decoder start state, without a cache (the inference path)."""
+        return self(x)
 
     def forward(
         self, x: AnyTensor, h0: AnyTensor | None = None
@@ -165,11 +169,15 @@ class Seq2SeqLSTMEncoder(_DropoutRate, Layer, Generic[Embed, Hidden]):
     def __call__(
         self, x: AnyTensor, state: tuple[AnyTensor, AnyTensor] | None = None
     ) -> tuple[AnyTensor, AnyTensor, AnyTensor]:
-        """Per-step hidden states, final ``h`` and final ``c``."""
+        """Per-step hidden states, final ``h`` and final ``c`` (no cache kept)."""
         a = array_of("Seq2SeqLSTMEncoder", "x", x)
-        outputs, cache = self.lstm.forward(Tensor(scale(self.dropout_rate, a)), state)
-        h, c = cache.final_state
+        outputs, (h, c) = self.lstm.run(Tensor(scale(self.dropout_rate, a)), state)
         return outputs, h, c
+
+    def encode(self, x: AnyTensor) -> tuple[AnyTensor, AnyTensor]:
+        """Outputs and decoder start state (final ``h``), without a cache (inference path)."""
+        outputs, h, _ = self(x)
+        return outputs, h
 
     def forward(self, x: AnyTensor) -> tuple[tuple[AnyTensor, AnyTensor], Any]:
         """Outputs, decoder start state (final ``h``) and the cache."""
@@ -249,7 +257,15 @@ class Seq2SeqTransformerEncoder(_DropoutRate, Layer, Generic[Embed]):
 
     def __call__(self, x: AnyTensor) -> AnyTensor:
         """Every layer in turn."""
-        return self.forward(x)[0][0]
+        return self.encode(x)[0]
+
+    def encode(self, x: AnyTensor) -> tuple[AnyTensor, AnyTensor]:
+        """Outputs and decoder start state (mean over time), without caches."""
+        a = np.moveaxis(self._inputs(x), 0, -2)  # batch-first for the layers: [*B, S, E]
+        for layer in self.layers:
+            a = layer(Tensor(np.ascontiguousarray(a))).numpy()
+        outputs = np.ascontiguousarray(np.moveaxis(a, -2, 0))
+        return Tensor(outputs), Tensor(outputs.mean(axis=0))
 
     def forward(self, x: AnyTensor) -> tuple[tuple[AnyTensor, AnyTensor], Any]:
         """Outputs, decoder start state (mean over time) and the caches."""

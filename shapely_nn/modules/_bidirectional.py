@@ -105,7 +105,7 @@ class Bidirectional(Layer, Generic[In, H]):
 
     def __call__(self, x: Tensor[T, *Batch, In]) -> Tensor[T, *Batch, Add[H, H]]:
         """Both directions from zero states, concatenated: ``[T, *B, In] -> [T, *B, H + H]``."""
-        return self.forward(x)[0]
+        return self.run(x)[0]
 
     def run(
         self, x: Tensor[T, *Batch, In], initial: tuple[Any, Any] | None = None
@@ -113,14 +113,17 @@ class Bidirectional(Layer, Generic[In, H]):
         """Output and ``(forward final, backward final)`` states, ``[T, *B, In] -> [T, *B, 2H]``.
 
         ``initial`` is ``(forward initial, backward initial)``, each as its module takes it.
+        The inference path: no cache is kept.
         """
-        y, cache = self.forward(x, initial)
-        return y, cache.final_state
+        x, init_f, init_b = self._inputs(x, initial)
+        y_f, final_f = self.forward_layer.run(x, init_f)  # checks x before it is reversed
+        x_reversed: AnyTensor = Tensor(x.numpy()[::-1])
+        y_b, final_b = self.backward_layer.run(x_reversed, init_b)
+        y = np.concatenate([y_f.numpy(), y_b.numpy()[::-1]], axis=-1)
+        return Tensor(y), (final_f, final_b)
 
-    def forward(
-        self, x: Tensor[T, *Batch, In], initial: tuple[Any, Any] | None = None
-    ) -> tuple[Tensor[T, *Batch, Add[H, H]], BidirectionalCache]:
-        """Forward that also returns the cache, ``[T, *B, In] -> [T, *B, H + H]``."""
+    def _inputs(self, x: AnyTensor, initial: tuple[Any, Any] | None) -> tuple[AnyTensor, Any, Any]:
+        """Checked ``x`` and each direction's initial state."""
         label = f"Bi{self.forward_layer.kind}[{self.input_size}, {self.hidden_size}]"
         x = require_tensor(label, "x", x)
         if initial is not None and not (isinstance(initial, tuple | list) and len(initial) == 2):
@@ -129,7 +132,14 @@ class Bidirectional(Layer, Generic[In, H]):
                 f"initial), got {describe(initial)}"
             )
         init_f, init_b = (None, None) if initial is None else initial
-        y_f, cache_f = self.forward_layer.forward(x, init_f)
+        return x, init_f, init_b
+
+    def forward(
+        self, x: Tensor[T, *Batch, In], initial: tuple[Any, Any] | None = None
+    ) -> tuple[Tensor[T, *Batch, Add[H, H]], BidirectionalCache]:
+        """Forward that also returns the cache, ``[T, *B, In] -> [T, *B, H + H]``."""
+        x, init_f, init_b = self._inputs(x, initial)
+        y_f, cache_f = self.forward_layer.forward(x, init_f)  # checks x before it is reversed
         x_reversed: AnyTensor = Tensor(x.numpy()[::-1])
         y_b, cache_b = self.backward_layer.forward(x_reversed, init_b)
         y = np.concatenate([y_f.numpy(), y_b.numpy()[::-1]], axis=-1)

@@ -29,6 +29,7 @@ from shapely_nn.layers._recurrent_base import (
     RecurrentParameters,
     run_backward,
     run_forward,
+    run_inference,
 )
 from shapely_nn.layers._rnn import RNNCell, RNNGrads, RNNParameters
 
@@ -56,6 +57,15 @@ def _forward(
     return Tensor(y), cache
 
 
+def _infer(
+    layer: RecurrentParameters, x: AnyTensor, initial: tuple[AnyTensor, ...] | None
+) -> tuple[AnyTensor, tuple[AnyTensor, ...]]:
+    """The inference path: outputs and final state, no tape kept."""
+    x3, batch = layer._check_sequence(x)
+    y, final = run_inference(layer, x3, batch, initial, "initial")
+    return Tensor(y), final
+
+
 def _backward(
     layer: RecurrentParameters,
     cache: RecurrentCache,
@@ -70,15 +80,17 @@ class _HiddenStateSequence(Generic[In, H, G]):
     """What ``RNN`` and ``GRU`` share: one state ``h``; ``G`` is the grad record."""
 
     def __call__(self, x: Tensor[T, *Batch, In]) -> Tensor[T, *Batch, H]:
-        """Output sequence from the zero state, ``[T, *B, In] -> [T, *B, H]``."""
-        return self.forward(x)[0]
+        """Output sequence from the zero state, ``[T, *B, In] -> [T, *B, H]`` (no cache kept)."""
+        return _infer(cast(RecurrentParameters, self), x, None)[0]
 
     def run(
         self, x: Tensor[T, *Batch, In], h0: Tensor[*Batch, H] | None = None
     ) -> tuple[Tensor[T, *Batch, H], Tensor[*Batch, H]]:
         """Output sequence and final ``h``, ``[T, *B, In], [*B, H] -> [T, *B, H], [*B, H]``."""
-        y, cache = self.forward(x, h0)
-        return y, cache.final_state[0]
+        layer = cast(RecurrentParameters, self)
+        state = None if h0 is None else (require_tensor(layer._label(), "h0", h0),)
+        y, final = _infer(layer, x, state)
+        return y, final[0]
 
     def forward(
         self, x: Tensor[T, *Batch, In], h0: Tensor[*Batch, H] | None = None
@@ -168,8 +180,8 @@ class LSTM(LSTMParameters, Generic[In, H]):
         return from_parameters(LSTMCell, self)
 
     def __call__(self, x: Tensor[T, *Batch, In]) -> Tensor[T, *Batch, H]:
-        """Output sequence from the zero state, ``[T, *B, In] -> [T, *B, H]``."""
-        return self.forward(x)[0]
+        """Output sequence from the zero state, ``[T, *B, In] -> [T, *B, H]`` (no cache kept)."""
+        return _infer(self, x, None)[0]
 
     def run(
         self,
@@ -177,8 +189,7 @@ class LSTM(LSTMParameters, Generic[In, H]):
         initial: tuple[Tensor[*Batch, H], Tensor[*Batch, H]] | None = None,
     ) -> tuple[Tensor[T, *Batch, H], tuple[Tensor[*Batch, H], Tensor[*Batch, H]]]:
         """Output sequence and final ``(h, c)``, ``[T, *B, In] -> [T, *B, H], 2 x [*B, H]``."""
-        y, cache = self.forward(x, initial)
-        h, c = cache.final_state
+        y, (h, c) = _infer(self, x, initial)
         return y, (h, c)
 
     def forward(

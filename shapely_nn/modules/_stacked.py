@@ -17,7 +17,7 @@ from shapely_nn._shape import ShapeError
 from shapely_nn._tensor import Tensor, describe, require_tensor
 from shapely_nn.guards import require_size
 from shapely_nn.layers._base import GradRecord, Layer, Rng, as_generator
-from shapely_nn.layers._recurrent_base import RecurrentCache
+from shapely_nn.layers._recurrent_base import AnyTensor, RecurrentCache
 from shapely_nn.modules._bidirectional import Bidirectional, BidirectionalCache
 from shapely_nn.modules._recurrent import GRU, LSTM, RNN, SequenceModule
 
@@ -127,19 +127,24 @@ class RecurrentStack(Layer, Generic[In, Out]):
 
     def __call__(self, x: Tensor[T, *Batch, In]) -> Tensor[T, *Batch, Out]:
         """Every layer in turn from zero states, ``[T, *B, In] -> [T, *B, Out]``."""
-        return self.forward(x)[0]
+        return self.run(x)[0]
 
     def run(
         self, x: Tensor[T, *Batch, In], initial: Sequence[Any] | None = None
     ) -> tuple[Tensor[T, *Batch, Out], list[Any]]:
-        """Output and each layer's final state; ``initial`` gives each layer's initial state."""
-        y, cache = self.forward(x, initial)
-        return y, cache.final_state
+        """Output and each layer's final state; ``initial`` gives each layer's initial state.
 
-    def forward(
-        self, x: Tensor[T, *Batch, In], initial: Sequence[Any] | None = None
-    ) -> tuple[Tensor[T, *Batch, Out], RecurrentStackCache]:
-        """Forward that also returns the cache, ``[T, *B, In] -> [T, *B, Out]``."""
+        The inference path: no cache is kept.
+        """
+        x = self._check_inputs(x, initial)
+        finals: list[Any] = []
+        h: Any = x
+        for k, layer in enumerate(self.layers):
+            h, final = layer.run(h, None if initial is None else initial[k])
+            finals.append(final)
+        return h, finals
+
+    def _check_inputs(self, x: AnyTensor, initial: Sequence[Any] | None) -> AnyTensor:
         x = require_tensor("RecurrentStack", "x", x)
         if initial is not None and not isinstance(initial, tuple | list):
             raise TypeError(
@@ -151,6 +156,13 @@ class RecurrentStack(Layer, Generic[In, Out]):
                 f"RecurrentStack: expected {len(self.layers)} initial states (one per layer), "
                 f"got {len(initial)}"
             )
+        return x
+
+    def forward(
+        self, x: Tensor[T, *Batch, In], initial: Sequence[Any] | None = None
+    ) -> tuple[Tensor[T, *Batch, Out], RecurrentStackCache]:
+        """Forward that also returns the cache, ``[T, *B, In] -> [T, *B, Out]``."""
+        x = self._check_inputs(x, initial)
         caches = []
         h: Any = x
         for k, layer in enumerate(self.layers):
