@@ -19,7 +19,7 @@ PyTorch layout (``nn.GRU``/``nn.GRUCell``, gate order r, z, n):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar, TypeVarTuple
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, TypeVarTuple
 
 import numpy as np
 
@@ -258,6 +258,11 @@ class GRUCell(HiddenStateCell[In, H, GRUGrads], GRUParameters, Generic[In, H]):
 
     The zero state is used when ``h`` is ``None``.
     """
+
+    if TYPE_CHECKING:
+        # Other checkers read ``__new__`` (and keep no literal sizes without it); mypy
+        # reads ``__init__``. See ``Linear``.
+        def __new__(cls, *args: Any, **kwargs: Any) -> GRUCell[Any, Any]: ...
 
     def __init__(
         self, input_size: In, hidden_size: H, *, rng: Rng, dtype: Any = np.float32

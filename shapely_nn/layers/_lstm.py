@@ -17,7 +17,7 @@ The kernel here (``lstm_run``/``lstm_reverse``) is shared with the sequence modu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar, TypeVarTuple, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, TypeVarTuple, cast
 
 import numpy as np
 
@@ -273,6 +273,11 @@ class LSTMCell(LSTMParameters, Generic[In, H]):
 
     PyTorch ``nn.LSTMCell``; the zero state is used when ``state`` is ``None``.
     """
+
+    if TYPE_CHECKING:
+        # Other checkers read ``__new__`` (and keep no literal sizes without it); mypy
+        # reads ``__init__``. See ``Linear``.
+        def __new__(cls, *args: Any, **kwargs: Any) -> LSTMCell[Any, Any]: ...
 
     def __init__(
         self, input_size: In, hidden_size: H, *, rng: Rng, dtype: Any = np.float32

@@ -12,7 +12,7 @@ The kernel (``rnn_run``/``rnn_reverse``) is shared with ``shapely_nn.modules.RNN
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar, TypeVarTuple
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, TypeVarTuple
 
 import numpy as np
 
@@ -121,6 +121,11 @@ class RNNCell(HiddenStateCell[In, H, RNNGrads], RNNParameters, Generic[In, H]):
 
     The zero state is used when ``h`` is ``None``.
     """
+
+    if TYPE_CHECKING:
+        # Other checkers read ``__new__`` (and keep no literal sizes without it); mypy
+        # reads ``__init__``. See ``Linear``.
+        def __new__(cls, *args: Any, **kwargs: Any) -> RNNCell[Any, Any]: ...
 
     def __init__(
         self, input_size: In, hidden_size: H, *, rng: Rng, dtype: Any = np.float32

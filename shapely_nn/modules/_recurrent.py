@@ -15,7 +15,7 @@ and the checks run once, at the call boundary.
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar, TypeVarTuple, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, TypeVarTuple, cast
 
 import numpy as np
 
@@ -123,6 +123,11 @@ class _HiddenStateSequence(Generic[In, H, G]):
 class RNN(_HiddenStateSequence[In, H, RNNGrads], RNNParameters, Generic[In, H]):
     """tanh RNN over a sequence, ``[T, *B, In] -> [T, *B, H]`` (``nn.RNN``, one layer)."""
 
+    if TYPE_CHECKING:
+        # Other checkers read ``__new__`` (and keep no literal sizes without it); mypy
+        # reads ``__init__``. See ``Linear``.
+        def __new__(cls, *args: Any, **kwargs: Any) -> RNN[Any, Any]: ...
+
     def __init__(
         self, input_size: In, hidden_size: H, *, rng: Rng, dtype: Any = np.float32
     ) -> None:
@@ -143,6 +148,11 @@ class RNN(_HiddenStateSequence[In, H, RNNGrads], RNNParameters, Generic[In, H]):
 class GRU(_HiddenStateSequence[In, H, GRUGrads], GRUParameters, Generic[In, H]):
     """GRU over a sequence, ``[T, *B, In] -> [T, *B, H]`` (``nn.GRU``, one layer)."""
 
+    if TYPE_CHECKING:
+        # Other checkers read ``__new__`` (and keep no literal sizes without it); mypy
+        # reads ``__init__``. See ``Linear``.
+        def __new__(cls, *args: Any, **kwargs: Any) -> GRU[Any, Any]: ...
+
     def __init__(
         self, input_size: In, hidden_size: H, *, rng: Rng, dtype: Any = np.float32
     ) -> None:
@@ -162,6 +172,11 @@ class GRU(_HiddenStateSequence[In, H, GRUGrads], GRUParameters, Generic[In, H]):
 
 class LSTM(LSTMParameters, Generic[In, H]):
     """LSTM over a sequence, ``[T, *B, In] -> [T, *B, H]`` (``nn.LSTM``, one layer)."""
+
+    if TYPE_CHECKING:
+        # Other checkers read ``__new__`` (and keep no literal sizes without it); mypy
+        # reads ``__init__``. See ``Linear``.
+        def __new__(cls, *args: Any, **kwargs: Any) -> LSTM[Any, Any]: ...
 
     def __init__(
         self, input_size: In, hidden_size: H, *, rng: Rng, dtype: Any = np.float32
