@@ -39,7 +39,6 @@ KNOWN_IN_PACKAGE: dict[str, int] = {
     "shapely_nn/infer/_lift.py": 1,
     "shapely_nn/models/_recurrent_models.py": 1,
     "shapely_nn/models/_seq2seq_parts.py": 2,
-    "shapely_nn/modules/_compose.py": 1,
 }
 # What pyright would say if the type-level dims were classes to it (as they were).
 _TYPE_LEVEL = re.compile(r"\b(Add|Mul|FloorDiv)\[")
