@@ -28,12 +28,12 @@ from _other_checkers import (
 #  * zoo_chains.py: pyright widens a constructor's literal sizes to ``int`` when no declared type
 #    is in sight (``RNN[int, int]``); fixed in the sized layers (``if TYPE_CHECKING: def
 #    __new__(...) -> Linear[Any, Any]``: pyright takes ``__new__``'s type, mypy reads
-#    ``__init__`` and keeps the literals). Left: ``stack(encoder_block, 2)``: pyright's solver widens ``Literal[16]`` when the same TypeVar
-#    is in a contravariant and a covariant position of the ``Module`` protocol.
+#    ``__init__`` and keeps the literals). Left: ``stack(encoder_block, 2)``: pyright's solver
+#    widens ``Literal[16]`` when the same TypeVar is in a contravariant and a covariant
+#    position of the ``Module`` protocol.
 KNOWN_IN_PROGRAMS: dict[str, int] = {"examples/zoo_chains.py": 1}
-#  * the others are plain typing slips pyright sees and mypy does not (a ``TypeVar`` without a
-#    default after one with a default, ``int(...)`` of an ``Any | tuple | None``, a negative
-#    index into a variable-length tuple, ...).
+#  * the others are plain typing slips pyright sees and mypy does not (``int(...)`` of an
+#    ``Any | tuple | None``, a ``Self`` where a protocol is expected, ...).
 KNOWN_IN_PACKAGE: dict[str, int] = {
     "shapely_nn/_tensor.py": 2,
     "shapely_nn/infer/_lift.py": 1,
