@@ -23,7 +23,7 @@ from shapely_nn._shape import ShapeError
 from shapely_nn._tensor import as_generator as as_generator, describe
 
 if TYPE_CHECKING:
-    from shapely_nn.modules._compose import Chain, Module, Parallel
+    from shapely_nn.layers._chain import Chain, Module, Parallel
 
 # Feature sizes in the static signatures of ``>>`` and ``@``.
 _X = TypeVar("_X", bound=int)
@@ -133,13 +133,13 @@ class Layer:
         Statically ``Module[X, Y] >> Module[Y, Z]`` is ``Chain[X, Z]``; the mypy plugin names
         both parts and the feature sizes when ``Y`` disagrees.
         """
-        from shapely_nn.modules._compose import Chain
+        from shapely_nn.layers._chain import Chain
 
         return Chain([self, other])
 
     def __matmul__(self: Module[_X, _Y], other: Module[_Z, _W]) -> Parallel[_X, _Y, _Z, _W]:
         """``self @ other``: a ``Parallel`` pair, ``(x1, x2) -> (self(x1), other(x2))``."""
-        from shapely_nn.modules._compose import Parallel
+        from shapely_nn.layers._chain import Parallel
 
         return Parallel([self, other])
 

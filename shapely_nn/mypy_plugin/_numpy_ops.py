@@ -56,6 +56,7 @@ from shapely_nn.mypy_plugin._ops import (
     _literal_list,
     joined,
     resolve_axis,
+    swap,
 )
 from shapely_nn.mypy_plugin._shapes import (
     NDARRAY,
@@ -414,15 +415,7 @@ def transpose_function(call: ArrayCall) -> Type:
 def _swap(call: ArrayCall, x: Shape | None, first: object, second: object, name: str) -> Type:
     if x is None or not call.has_dims or type(first) is not int or type(second) is not int:
         return call.ctx.default_return_type
-    i, j = resolve_axis(x, first), resolve_axis(x, second)
-    for r in (i, j):
-        if isinstance(r, Bad):
-            return call.fail(f"{name}: {r}")
-    if not isinstance(i, int) or not isinstance(j, int):
-        return call.ctx.default_return_type
-    out = list(x)
-    out[i], out[j] = out[j], out[i]
-    return call.result(out)
+    return swap(call, x, first, second, name)
 
 
 def swapaxes_method(call: ArrayCall) -> Type:

@@ -328,11 +328,12 @@ def op_split(call: OpCall) -> Type:
     return call.ctx.api.named_generic_type("builtins.list", [call.result(piece)])
 
 
-def _swap(call: OpCall, x: Shape, axis0: int, axis1: int) -> Type:
+def swap(call: OpCall, x: Shape, axis0: int, axis1: int, name: str = "transpose") -> Type:
+    """``x`` with two axes swapped (an axis out of range is reported as ``name``'s)."""
     i, j = resolve_axis(x, axis0), resolve_axis(x, axis1)
     for r in (i, j):
         if isinstance(r, Bad):
-            return call.fail(f"transpose: {r}")
+            return call.fail(f"{name}: {r}")
     if not isinstance(i, int) or not isinstance(j, int):
         return call.ctx.default_return_type
     out = list(x)
@@ -347,7 +348,7 @@ def op_transpose(call: OpCall) -> Type:
     if x is None or not _is_int(axis0) or not _is_int(axis1):
         return call.ctx.default_return_type
     assert isinstance(axis0, int) and isinstance(axis1, int)
-    return _swap(call, x, axis0, axis1)
+    return swap(call, x, axis0, axis1)
 
 
 def op_permute(call: OpCall) -> Type:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import numba  # noqa: F401  (the test extra installs it: no skip)
 import numpy as np
 import pytest
 
@@ -25,8 +26,6 @@ from shapely_nn.layers import (
 )
 from shapely_nn.modules import GRU, LSTM, RNN
 from shapely_nn.train import gradcheck
-
-pytest.importorskip("numba")
 
 SEQUENCES = {"RNN": RNN, "GRU": GRU, "LSTM": LSTM}
 CELLS = {"RNN": RNNCell, "GRU": GRUCell, "LSTM": LSTMCell}

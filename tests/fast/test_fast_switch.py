@@ -52,7 +52,8 @@ def test_env_var_zero_forces_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_api_overrides_the_env_var(monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("numba")
+    import numba  # noqa: F401  (the test extra installs it: no skip)
+
     monkeypatch.setenv("SHAPELY_NN_FAST", "0")
     _fast.set_fast_kernels(True)
     assert _fast.fast_kernels_enabled()
@@ -70,7 +71,8 @@ def test_context_manager_restores_the_setting() -> None:
 
 
 def test_broken_extra_falls_back_with_one_warning(monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("numba")
+    import numba  # noqa: F401  (the test extra installs it: no skip)
+
     expected = _lstm_output()  # reference, before breaking anything (fast or not: same)
     _fast.reset_for_tests()
     _break_import(monkeypatch, "shapely_nn.layers._kernels_numba")
@@ -101,7 +103,8 @@ def test_missing_numba_warns_when_asked(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_a_kernel_that_fails_to_compile_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    numba_errors = pytest.importorskip("numba.core.errors")
+    import numba.core.errors as numba_errors
+
     kernels = _fast.kernels()
     assert kernels is not None
 
@@ -121,7 +124,8 @@ def test_a_kernel_that_fails_to_compile_falls_back(monkeypatch: pytest.MonkeyPat
 
 
 def test_a_user_error_inside_a_run_is_not_swallowed(monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("numba")
+    import numba  # noqa: F401  (the test extra installs it: no skip)
+
     kernels = _fast.kernels()
 
     def broken(*args: object) -> None:
@@ -136,7 +140,8 @@ def test_a_user_error_inside_a_run_is_not_swallowed(monkeypatch: pytest.MonkeyPa
 
 
 def test_a_failing_row_kernel_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    numba_errors = pytest.importorskip("numba.core.errors")
+    import numba.core.errors as numba_errors
+
     from shapely_nn.layers import LayerNorm
 
     kernels = _fast.kernels()

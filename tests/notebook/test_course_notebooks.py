@@ -17,8 +17,7 @@ JUPYTEXT = Path(sys.executable).parent / "jupytext"
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.stem)
 def test_jupytext_turns_the_page_into_its_code_cells(page: Path, tmp_path: Path) -> None:
-    if not JUPYTEXT.exists():
-        pytest.skip("jupytext is not installed (pip install -e '.[test]' installs it)")
+    assert JUPYTEXT.exists(), "jupytext is not installed: pip install -e '.[test]'"
     notebook = tmp_path / (page.stem + ".ipynb")
     # The command docs/editors.md gives, with the output placed outside the checkout.
     subprocess.run(

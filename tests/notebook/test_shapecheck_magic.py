@@ -8,10 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import IPython  # noqa: F401  (the notebook extra, in the test extra: no skip)
 import pytest
-
-pytest.importorskip("IPython", reason="IPython is the notebook extra: pip install -e '.[test]'")
-
 from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
 

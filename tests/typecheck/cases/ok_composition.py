@@ -13,20 +13,20 @@ H = TypeVar("H", bound=int)
 
 def chains(x: Tensor[B, L[3]]) -> None:
     mlp = Linear(3, 4, rng=0) >> Tanh() >> Linear(4, 2, rng=1)
-    reveal_type(mlp)  # N: Revealed type is "shapely_nn.modules._compose.Chain[Literal[3], Literal[2]]"
+    reveal_type(mlp)  # N: Revealed type is "shapely_nn.layers._chain.Chain[Literal[3], Literal[2]]"
     reveal_type(mlp(x))  # N: Revealed type is "shapely_nn._tensor.Tensor[*tuple[Any, ...], Literal[2]]"
     pair = Linear(3, 4, rng=0) @ Linear(5, 6, rng=1)
-    reveal_type(pair)  # N: Revealed type is "shapely_nn.modules._compose.Parallel[Literal[3], Literal[4], Literal[5], Literal[6]]"
+    reveal_type(pair)  # N: Revealed type is "shapely_nn.layers._chain.Parallel[Literal[3], Literal[4], Literal[5], Literal[6]]"
     heads = fan(lambda g: Linear(16, 4, rng=g), 4, rng=0)
     reveal_type(heads)  # N: Revealed type is "shapely_nn.modules._compose.Fan[Literal[16], Literal[16]]"
-    reveal_type(heads >> Linear(16, 16, rng=1))  # N: Revealed type is "shapely_nn.modules._compose.Chain[Literal[16], Literal[16]]"
+    reveal_type(heads >> Linear(16, 16, rng=1))  # N: Revealed type is "shapely_nn.layers._chain.Chain[Literal[16], Literal[16]]"
     blocks = stack(lambda g: Linear(8, 8, rng=g) >> ReLU(), 3, rng=0)
     reveal_type(blocks)  # N: Revealed type is "shapely_nn.modules._compose.Stack[Literal[8]]"
     reveal_type(residual(Linear(8, 8, rng=0)))  # N: Revealed type is "shapely_nn.modules._compose.Residual[Literal[8]]"
 
 
 def recurrent(lstm: LSTM[In, H], bi: BiLSTM[H, H], head: Linear[Add[H, H], L[5]]) -> Chain[In, L[5]]:
-    reveal_type(lstm >> bi)  # N: Revealed type is "shapely_nn.modules._compose.Chain[In, shapely_nn._typelevel.Mul[Literal[2], H]]"
+    reveal_type(lstm >> bi)  # N: Revealed type is "shapely_nn.layers._chain.Chain[In, shapely_nn._typelevel.Mul[Literal[2], H]]"
     return lstm >> bi >> head
 
 
@@ -40,4 +40,4 @@ def as_module(m: Module[L[4], L[2]]) -> Chain[L[3], L[2]]:
 
 def embed_then_lstm() -> None:
     lm = Embedding(100, 16, rng=0) >> LSTM(16, 32, rng=1) >> Linear(32, 100, rng=2)
-    reveal_type(lm)  # N: Revealed type is "shapely_nn.modules._compose.Chain[Any, Literal[100]]"
+    reveal_type(lm)  # N: Revealed type is "shapely_nn.layers._chain.Chain[Any, Literal[100]]"
