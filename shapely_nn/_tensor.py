@@ -7,7 +7,7 @@ rule's reason before touching any data, so a failed op leaves nothing half done.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Generic, TypeAlias, TypeVar, TypeVarTuple
+from typing import Any, Generic, TypeAlias, TypeVar, TypeVarTuple, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -351,7 +351,7 @@ def _axes(axis: Any, allow_none: bool) -> Any:
         require_int(**{f"axis[{i}]": a for i, a in enumerate(axis)})
         return tuple(int(a) for a in axis)
     require_int(axis=axis)
-    return int(axis)
+    return int(cast(int, axis))
 
 
 def _ints(op: str, name: str, value: object) -> tuple[int, ...]:

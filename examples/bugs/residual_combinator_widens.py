@@ -9,4 +9,4 @@ from shapely_nn.modules import residual
 
 def build() -> None:
     feed_forward = Linear(64, 256, rng=0) >> ReLU()
-    block = residual(feed_forward)  # E: residual needs a block that keeps its width (Module[X, X]), got Chain[64, 256]: it maps 64 features to 256  [shape]
+    block = residual(feed_forward)  # E: residual needs a block that keeps its width (Module[X, X]), got Chain[64, 256, SameLead]: it maps 64 features to 256  [shape]

@@ -8,4 +8,4 @@ from shapely_nn.modules import stack
 
 
 def build() -> None:
-    encoder = stack(lambda g: Linear(16, 32, rng=g) >> ReLU(), 2, rng=0)  # E: stack needs a block that keeps its width (Module[X, X]), got Chain[16, 32]: it maps 16 features to 32  [shape]
+    encoder = stack(lambda g: Linear(16, 32, rng=g) >> ReLU(), 2, rng=0)  # E: stack needs a block that keeps its width (Module[X, X]), got Chain[16, 32, SameLead]: it maps 16 features to 32  [shape]

@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -130,7 +130,7 @@ class LiftedProgram:
         """None: every parameter of the program is a latent site here."""
         return {}
 
-    def with_parameters(self, params: Mapping[str, Array]) -> LiftedProgram:
+    def with_parameters(self, params: Mapping[str, Array]) -> Self:
         """Itself (it has no parameters); anything given is an error."""
         if params:
             raise KeyError(f"a lifted program has no parameters, got {sorted(params)}")

@@ -21,7 +21,7 @@ from numpy.polynomial import chebyshev
 from shapely_nn import functional
 from shapely_nn._shape import ShapeError
 from shapely_nn._tensor import DTypeError, Tensor, array_of
-from shapely_nn.layers._base import Array, GradRecord, Layer
+from shapely_nn.layers._base import Array, GradRecord, Layer, SameLead
 
 Dims = TypeVarTuple("Dims")
 
@@ -194,6 +194,11 @@ class _Activation(Layer):
 
     def _apply(self, a: Array) -> Array:
         return apply_activation(self.name, a)
+
+    @property
+    def leading_dims(self) -> SameLead:
+        """``SameLead()``: elementwise, every dim passes through."""
+        return SameLead()
 
     def __call__(self, x: Tensor[*Dims]) -> Tensor[*Dims]:
         """Forward pass, ``[*S] -> [*S]``."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -23,7 +23,7 @@ from shapely_nn._shape import ShapeError
 from shapely_nn._tensor import as_generator as as_generator, describe
 
 if TYPE_CHECKING:
-    from shapely_nn.layers._chain import Chain, Module, Parallel
+    from shapely_nn.layers._chain import Chain, IdsModule, LeadModule, Module, Parallel
 
 # Feature sizes in the static signatures of ``>>`` and ``@``.
 _X = TypeVar("_X", bound=int)
@@ -33,6 +33,21 @@ _W = TypeVar("_W", bound=int)
 
 Array = npt.NDArray[Any]
 Rng = np.random.Generator | int
+
+
+class AnyLead:
+    """A part whose leading dims are not tracked: what comes out before the last axis is open."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class SameLead(AnyLead):
+    """A part that maps ``[*B, In]`` to ``[*B, Out]``: the caller's leading dims come back out.
+
+    Layers say so with their ``leading_dims`` property; a ``>>`` chain of such parts is a
+    ``Chain[In, Out, SameLead]``, whose call keeps ``*B`` in the types.
+    """
 
 
 class ParameterNameError(KeyError):
@@ -127,10 +142,24 @@ class Layer:
         cast = {name: array.astype(dt) for name, array in self.parameters().items()}
         return _rebuild(self, "", cast)  # type: ignore[no-any-return]
 
-    def __rshift__(self: Module[_X, _Y], other: Module[_Y, _Z]) -> Chain[_X, _Z]:
+    @property
+    def leading_dims(self) -> AnyLead:
+        """``SameLead()`` where the layer keeps its input's leading dims, else ``AnyLead()``."""
+        return AnyLead()
+
+    @overload
+    def __rshift__(
+        self: LeadModule[_X, _Y, SameLead], other: LeadModule[_Y, _Z, SameLead]
+    ) -> Chain[_X, _Z, SameLead]: ...
+    @overload
+    def __rshift__(self: IdsModule[_Y], other: Module[_Y, _Z]) -> Chain[Any, _Z]: ...
+    @overload
+    def __rshift__(self: Module[_X, _Y], other: Module[_Y, _Z]) -> Chain[_X, _Z]: ...
+    def __rshift__(self, other: Any) -> Any:
         """``self >> other``: a ``Chain``, ``other`` applied to this layer's output.
 
-        Statically ``Module[X, Y] >> Module[Y, Z]`` is ``Chain[X, Z]``; the mypy plugin names
+        Statically ``Module[X, Y] >> Module[Y, Z]`` is ``Chain[X, Z]``, and a
+        ``Chain[X, Z, SameLead]`` when both parts keep the leading dims; the mypy plugin names
         both parts and the feature sizes when ``Y`` disagrees.
         """
         from shapely_nn.layers._chain import Chain

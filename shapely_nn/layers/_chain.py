@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, runtime_checkable
+from typing import Any, Generic, Protocol, TypeVarTuple, cast, runtime_checkable
 
 from typing_extensions import TypeVar
 
 from shapely_nn._shape import ShapeError
 from shapely_nn._tensor import Tensor, require_tensor
-from shapely_nn.layers._base import GradRecord, Layer
+from shapely_nn.layers._base import AnyLead, GradRecord, Layer, SameLead
 
 # Feature sizes of a module's input and output (the last axis). They default to ``Any`` so a
 # combinator built from a list (``Chain([...])``) is simply untyped.
@@ -26,8 +26,11 @@ In2 = TypeVar("In2", bound=int, default=Any)
 Out2 = TypeVar("Out2", bound=int, default=Any)
 X_contra = TypeVar("X_contra", bound=int, contravariant=True, default=Any)
 Y_co = TypeVar("Y_co", bound=int, covariant=True, default=Any)
+# Whether a chain keeps its caller's leading dims (``SameLead``) or not (``AnyLead``).
+K_co = TypeVar("K_co", bound=AnyLead, covariant=True, default=AnyLead)
 # Leading dims a combinator does not track (a chain may drop or add a time axis).
 Lead = tuple[Any, ...]
+Batch = TypeVarTuple("Batch")
 
 
 @runtime_checkable
@@ -41,6 +44,29 @@ class Module(Protocol[X_contra, Y_co]):
     """
 
     def __call__(self, x: Tensor[*Lead, X_contra], /) -> Tensor[*Lead, Y_co]:
+        """Forward pass."""
+        ...
+
+
+class LeadModule(Module[X_contra, Y_co], Protocol[X_contra, Y_co, K_co]):
+    """A ``Module`` that says what it does to the leading dims: ``leading_dims`` is a
+    ``SameLead`` (they come back out) or an ``AnyLead`` (not tracked).
+
+    The claim is the layer's own (a test holds every ``SameLead`` layer's ``__call__`` to
+    ``[*B, In] -> [*B, Out]``): structurally a loosely typed ``__call__`` would match anything.
+    """
+
+    @property
+    def leading_dims(self) -> K_co:
+        """The marker."""
+        ...
+
+
+class IdsModule(Protocol[Y_co]):
+    """A part that reads ids and adds the feature axis, ``[*S] -> [*S, Out]`` (an embedding):
+    a chain that starts with one has no input feature size."""
+
+    def __call__(self, ids: Tensor[*Batch], /) -> Tensor[*Batch, Y_co]:
         """Forward pass."""
         ...
 
@@ -90,11 +116,12 @@ class ChainGrads(GradRecord):
 
 
 @dataclass(frozen=True, init=False, eq=False)
-class Chain(Layer, Generic[In, Out]):
+class Chain(Layer, Generic[In, Out, K_co]):
     """``a >> b >> c``: each part's output is the next one's input (the seeds' SpecChain).
 
-    Statically ``Module[X, Y] >> Module[Y, Z]`` is a ``Chain[X, Z]``; a chain built from a
-    list is a ``Chain[Any, Any]``.
+    Statically ``Module[X, Y] >> Module[Y, Z]`` is a ``Chain[X, Z]``; when every part keeps
+    the leading dims it is a ``Chain[X, Z, SameLead]``, whose call maps ``[*B, X]`` to
+    ``[*B, Z]``. A chain built from a list is a ``Chain[Any, Any]``.
 
     Where both sides declare feature sizes, a disagreement is refused when the chain is
     built, naming both parts.
@@ -119,8 +146,15 @@ class Chain(Layer, Generic[In, Out]):
                 )
         object.__setattr__(self, "layers", tuple(flat))
 
+    @property
+    def leading_dims(self) -> K_co:
+        """``SameLead()`` when every part keeps the leading dims."""
+        same = all(isinstance(getattr(p, "leading_dims", None), SameLead) for p in self.layers)
+        return cast(K_co, SameLead() if same else AnyLead())
+
     def __call__(self, x: Tensor[*Lead, In]) -> Tensor[*Lead, Out]:
-        """Forward pass through every part in turn."""
+        """Forward pass through every part in turn (a ``SameLead`` chain's result keeps the
+        caller's leading dims: the mypy plugin writes them in)."""
         check_input(self, x)
         y: Any = x
         for part in self.layers:

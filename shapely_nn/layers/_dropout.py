@@ -23,7 +23,7 @@ import numpy as np
 from shapely_nn._tensor import Tensor, array_of, describe
 from shapely_nn.guards import require_rate
 from shapely_nn.layers._activations import NoGrads, check_float_input, check_grad_shape
-from shapely_nn.layers._base import Array, Layer
+from shapely_nn.layers._base import Array, Layer, SameLead
 
 Dims = TypeVarTuple("Dims")
 
@@ -74,6 +74,11 @@ class Dropout(Layer):
 
     def _deterministic(self, a: Array) -> Array:
         return a if self.inference == "identity" else dropout_inference_spec(self.p, a)
+
+    @property
+    def leading_dims(self) -> SameLead:
+        """``SameLead()``: elementwise, every dim passes through."""
+        return SameLead()
 
     def __call__(self, x: Tensor[*Dims]) -> Tensor[*Dims]:
         """Inference-mode forward pass, ``[*S] -> [*S]`` (the rule named by ``inference``)."""

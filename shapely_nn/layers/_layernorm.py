@@ -11,7 +11,7 @@ from shapely_nn._shape import ShapeError
 from shapely_nn._tensor import DTypeError, Tensor, array_of
 from shapely_nn.guards import require_positive_number, require_size
 from shapely_nn.layers import _fast
-from shapely_nn.layers._base import Array, GradRecord, Layer, require_float_dtype
+from shapely_nn.layers._base import Array, GradRecord, Layer, SameLead, require_float_dtype
 from shapely_nn.layers._workspace import carve_named
 
 D = TypeVar("D", bound=int)
@@ -194,6 +194,11 @@ class LayerNorm(Layer, Generic[D]):
         )
         grads = LayerNormGrads(weight=work["weight"], bias=work["bias"])
         return grads, work["dx"].reshape(g.shape)
+
+    @property
+    def leading_dims(self) -> SameLead:
+        """``SameLead()``: the shape passes through."""
+        return SameLead()
 
     def __call__(self, x: Tensor[*Batch, D]) -> Tensor[*Batch, D]:
         """Forward pass, ``[*B, D] -> [*B, D]``."""

@@ -16,6 +16,7 @@ from shapely_nn.layers._base import (
     GradRecord,
     Layer,
     Rng,
+    SameLead,
     as_generator,
     require_float_dtype,
     uniform,
@@ -100,6 +101,11 @@ class Linear(Layer, Generic[In, Out]):
                 f"Linear: input dtype {a.dtype} differs from weight {self.weight.dtype}"
             )
         return a
+
+    @property
+    def leading_dims(self) -> SameLead:
+        """``SameLead()``: the leading dims pass through."""
+        return SameLead()
 
     def __call__(self, x: Tensor[*Batch, In]) -> Tensor[*Batch, Out]:
         """Forward pass, ``[*B, In] -> [*B, Out]``."""

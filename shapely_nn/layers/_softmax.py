@@ -12,7 +12,7 @@ from shapely_nn._shape import ShapeError
 from shapely_nn._tensor import Tensor, array_of
 from shapely_nn.guards import require_int
 from shapely_nn.layers._activations import NoGrads, check_float_input, check_grad_shape
-from shapely_nn.layers._base import Array, Layer
+from shapely_nn.layers._base import Array, Layer, SameLead
 
 Dims = TypeVarTuple("Dims")
 
@@ -67,6 +67,11 @@ class _AxisLayer(Layer):
 
     def _vjp(self, y: Array, g: Array) -> Array:
         raise NotImplementedError
+
+    @property
+    def leading_dims(self) -> SameLead:
+        """``SameLead()``: the shape passes through."""
+        return SameLead()
 
     def __call__(self, x: Tensor[*Dims]) -> Tensor[*Dims]:
         """Forward pass, ``[*S] -> [*S]`` (normalised along ``axis``)."""

@@ -279,8 +279,8 @@ class SimpleLSTMModel(ChainModel, Generic[In, H, Out]):
         self, x: AnyTensor, state: tuple[AnyTensor, AnyTensor] | None = None
     ) -> tuple[AnyTensor, tuple[AnyTensor, AnyTensor]]:
         """One step: ``[*B, In], (h, c) -> ([*B, Out], (h', c'))``."""
-        h, state = _step(self.lstm, x, state)
-        return self.output_layer(h), state
+        h, new_state = _step(self.lstm, x, state)
+        return self.output_layer(h), new_state
 
     def run(
         self, xs: AnyTensor, initial: tuple[AnyTensor, AnyTensor] | None = None

@@ -285,7 +285,7 @@ class Seq2SeqTransformerEncoder(_DropoutRate, Layer, Generic[Embed]):
         caches, steps = cache
         g: Array | None = None if grad_outputs is None else grad_outputs.numpy().copy()
         if grad_final is not None:
-            spread = np.broadcast_to(grad_final.numpy() / steps, (steps, *grad_final.shape))
+            spread = np.broadcast_to(grad_final.numpy() / steps, (steps, *grad_final.numpy().shape))
             g = spread.copy() if g is None else g + spread
         if g is None:
             raise ValueError("Seq2SeqTransformerEncoder.backward: no gradient given")

@@ -8,16 +8,19 @@ from shapely_nn.modules._bidirectional import (
     BiRNN,
 )
 from shapely_nn.modules._compose import (
+    AnyLead,
     Chain,
     ChainGrads,
     Concat,
     Fan,
     FanGrads,
+    LeadModule,
     Module,
     Parallel,
     ParallelGrads,
     Residual,
     ResidualGrads,
+    SameLead,
     Stack,
     fan,
     residual,
@@ -32,3 +35,4 @@ __all__ += ["RecurrentStack", "RecurrentStackGrads"]
 __all__ += ["Chain", "ChainGrads", "Concat", "Fan", "FanGrads", "Module"]
 __all__ += ["Parallel", "ParallelGrads", "Residual", "ResidualGrads", "Stack"]
 __all__ += ["fan", "residual", "stack"]
+__all__ += ["AnyLead", "LeadModule", "SameLead"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVarTuple
+from typing import Any, Generic, TypeVarTuple, overload
 
 import numpy as np
 from typing_extensions import TypeVar
@@ -21,10 +21,19 @@ from shapely_nn._tensor import Tensor, require_tensor
 from shapely_nn._typelevel import Mul
 from shapely_nn.guards import require_size
 from shapely_nn.layers._activations import NoGrads
-from shapely_nn.layers._base import GradRecord, Layer, Rng, as_generator
+from shapely_nn.layers._base import (
+    AnyLead as AnyLead,
+    GradRecord,
+    Layer,
+    Rng,
+    SameLead as SameLead,
+    as_generator,
+)
 from shapely_nn.layers._chain import (
     Chain as Chain,
     ChainGrads as ChainGrads,
+    IdsModule as IdsModule,
+    LeadModule as LeadModule,
     Module as Module,
     Parallel as Parallel,
     ParallelGrads as ParallelGrads,
@@ -42,19 +51,35 @@ Out2 = TypeVar("Out2", bound=int, default=Any)
 N = TypeVar("N", bound=int, default=Any)
 X_contra = TypeVar("X_contra", bound=int, contravariant=True, default=Any)
 Y_co = TypeVar("Y_co", bound=int, covariant=True, default=Any)
+K_co = TypeVar("K_co", bound=AnyLead, covariant=True, default=AnyLead)
+K = TypeVar("K", bound=AnyLead, default=AnyLead)
 Batch = TypeVarTuple("Batch")
 # Leading dims a combinator does not track (a chain may drop or add a time axis).
 Lead = tuple[Any, ...]
 
 
 @dataclass(frozen=True, init=False, eq=False)
-class Stack(Chain[In, In]):
-    """``stack(block, n)``: ``n`` copies of a block, each with its own parameters."""
+class Stack(Chain[In, In, K_co]):
+    """``stack(block, n)``: ``n`` copies of a block, each with its own parameters.
+
+    A ``Stack[X, SameLead]`` when the block keeps the leading dims.
+    """
 
 
+# A block that is a chain is also matched as one: pyright's solver widens a literal size that
+# sits in both the input and the output of the ``Module`` protocol (``Literal[16]`` to ``int``)
+# and then refuses the block; a chain's sizes are read off the class itself.
+@overload
 def stack(
-    make_block: Callable[[np.random.Generator], Module[In, In]], n: int, *, rng: Rng
-) -> Stack[In]:
+    make_block: Callable[[np.random.Generator], LeadModule[In, In, K]], n: int, *, rng: Rng
+) -> Stack[In, K]: ...
+@overload
+def stack(
+    make_block: Callable[[np.random.Generator], Chain[In, In, K]], n: int, *, rng: Rng
+) -> Stack[In, K]: ...
+def stack(
+    make_block: Callable[[np.random.Generator], LeadModule[In, In, K]], n: int, *, rng: Rng
+) -> Stack[In, K]:
     """``n`` independently initialised blocks in sequence; ``make_block(rng)`` builds one.
 
     A block must keep its width (``Module[X, X]``): the copies feed each other.
@@ -109,6 +134,11 @@ class Fan(Layer, Generic[In, Out]):
                     f"{list(arrays[0].shape)} before the last axis"
                 )
         return Tensor(np.concatenate(arrays, axis=-1))
+
+    @property
+    def leading_dims(self) -> SameLead:
+        """``SameLead()``: the leading dims pass through."""
+        return SameLead()
 
     def __call__(self, x: Tensor[*Batch, In]) -> Tensor[*Batch, Out]:
         """Every head on ``x``, outputs concatenated on the last axis."""
@@ -169,6 +199,11 @@ class Residual(Layer, Generic[In]):
                 "a residual block must keep the shape"
             )
         return Tensor(x.numpy() + y.numpy())
+
+    @property
+    def leading_dims(self) -> SameLead:
+        """``SameLead()``: the leading dims pass through."""
+        return SameLead()
 
     def __call__(self, x: Tensor[*Batch, In]) -> Tensor[*Batch, In]:
         """``x + block(x)``."""

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mypy.errorcodes import ErrorCode
-from mypy.nodes import ARG_STAR, ARG_STAR2, Context, FuncDef
+from mypy.nodes import ARG_STAR, ARG_STAR2, Context, Decorator, FuncDef, OverloadedFuncDef
 from mypy.plugin import FunctionContext, FunctionSigContext, MethodContext, MethodSigContext
+from mypy.subtypes import is_same_type
 from mypy.types import (
     AnyType,
     CallableType,
@@ -29,7 +29,8 @@ from mypy.types import (
     get_proper_type,
 )
 
-from shapely_nn.mypy_plugin._compose import composition_reason
+from shapely_nn.mypy_plugin._compose import composition_reason, keep_leading
+from shapely_nn.mypy_plugin._report import SHAPE as SHAPE, fail_past_overload_trials
 from shapely_nn.mypy_plugin._shapes import (
     ARITH,
     MAX_DEPTH,
@@ -48,8 +49,6 @@ from shapely_nn.mypy_plugin._shapes import (
     type_of_dim,
 )
 from shapely_nn.mypy_plugin._unify import RECEIVER, Unifier, substitute, unknowns
-
-SHAPE = ErrorCode("shape", "Tensor shapes or sizes disagree", "General")
 
 # Constructors whose sizes must divide: (class, dividend TypeVar, divisor TypeVar).
 DIVISIBLE = {
@@ -118,8 +117,13 @@ class CallChecker:
 
     def __init__(self, infos: Callable[[], Infos | None]) -> None:
         self._infos = infos
-        # Signatures erased in phase 1, by call expression, waiting for phase 2.
-        self._erased: dict[Context, CallableType] = {}
+        # Signatures erased in phase 1, by call expression, waiting for phase 2: the original
+        # and the erased copy of each overload item mypy asked about, in the items' order.
+        self._erased: dict[Context, dict[object, tuple[CallableType, CallableType]]] = {}
+        # Whether the call being checked in phase 2 is of an overloaded callee.
+        self._overloaded = False
+        # The module (its checker) the signatures were erased in; a new one starts afresh.
+        self._module: object = None
 
     # ---- phase 1 ------------------------------------------------------------------
     def signature(self, ctx: FunctionSigContext | MethodSigContext) -> FunctionLike:
@@ -130,17 +134,37 @@ class CallChecker:
         infos = self._infos()
         if infos is None:
             return sig
-        self._erased[ctx.context] = sig
-        return sig.copy_modified(
+        erased = sig.copy_modified(
             arg_types=[_erase(t, infos, top=True) for t in sig.arg_types],
             ret_type=_erase(sig.ret_type, infos, top=False),
             variables=[v for v in sig.variables if not is_shape_var(v)],
         )
+        # An overloaded callee comes here once per item, for the same call.
+        if ctx.api is not self._module:
+            self._module, self._erased = ctx.api, {}
+        item = sig.definition if sig.definition is not None else id(sig)
+        self._erased.setdefault(ctx.context, {})[item] = (sig, erased)
+        return erased
+
+    def _take(self, ctx: FunctionContext | MethodContext) -> CallableType | None:
+        """The signature mypy chose for this call: of several overload items, the first whose
+        result is the one mypy inferred (the last, for the message, when none is)."""
+        # Kept, not popped: mypy may run phase 2 once per overload item that fits.
+        items = self._erased.get(ctx.context) if ctx.api is self._module else None
+        if not items:
+            return None
+        pairs = list(items.values())
+        self._overloaded = len(pairs) > 1
+        if len(pairs) > 1:
+            for sig, erased in pairs:
+                if is_same_type(erased.ret_type, ctx.default_return_type):
+                    return sig
+        return pairs[-1][0]
 
     # ---- phase 2 ------------------------------------------------------------------
     def function(self, fullname: str, ctx: FunctionContext) -> Type:
         """Check a function or constructor call erased in phase 1."""
-        sig = self._erased.pop(ctx.context, None)
+        sig = self._take(ctx)
         infos = self._infos()
         if sig is None or infos is None:
             return ctx.default_return_type
@@ -149,17 +173,18 @@ class CallChecker:
 
     def method(self, fullname: str, ctx: MethodContext) -> Type:
         """Check a method call erased in phase 1, including a shape-typed ``self``."""
-        sig = self._erased.pop(ctx.context, None)
+        sig = self._take(ctx)
         infos = self._infos()
         if sig is None or infos is None:
             return ctx.default_return_type
         name = fullname.rsplit(".", 1)[-1]
         receiver = get_proper_type(ctx.type)
-        declared = _declared_method(receiver, name)
+        declared = _declared_method(receiver, name, sig)
         callee = _callee_name(receiver, name)
         if declared is None:
             return self._check(ctx, fullname, sig, None, None, callee, infos)
-        return self._check(ctx, fullname, declared, receiver, name, callee, infos)
+        result = self._check(ctx, fullname, declared, receiver, name, callee, infos)
+        return keep_leading(fullname, receiver, ctx.arg_types, result, infos)
 
     def _check(
         self,
@@ -188,10 +213,13 @@ class CallChecker:
         reason = reason or u.finish() or (divisible and _divides(u, *divisible))
         if reason:
             said = composition_reason(fullname, u) or f"{callee} {reason}"
-            ctx.api.fail(said, ctx.context, code=SHAPE)
+            if self._overloaded:
+                fail_past_overload_trials(ctx.api, said, ctx.context)
+            else:
+                ctx.api.fail(said, ctx.context, code=SHAPE)
             return ctx.default_return_type
         try:
-            return gradual_ints(_result(sig.ret_type, u, infos))
+            return gradual_ints(_result(sig.ret_type, u, infos, inferred=ctx.default_return_type))
         except NotShapeError:
             return ctx.default_return_type
 
@@ -231,17 +259,28 @@ def _callee_name(receiver: ProperType, method: str) -> str:
     return f'"{method}"'
 
 
-def _declared_method(receiver: ProperType, name: str) -> CallableType | None:
-    """The method as written (with ``self`` and the class's TypeVars), if we can find it."""
+def _declared_method(receiver: ProperType, name: str, chosen: CallableType) -> CallableType | None:
+    """The method as written (with ``self`` and the class's TypeVars), if we can find it; of
+    an overloaded method, the item mypy chose."""
     if not isinstance(receiver, Instance):
         return None
     node = receiver.type.get_method(name)
+    if isinstance(node, OverloadedFuncDef):
+        node = _chosen_item(node, chosen)
     if not isinstance(node, FuncDef) or node.is_static or node.is_class:
         return None
     declared = get_proper_type(node.type)
     if not isinstance(declared, CallableType) or not declared.arg_types:
         return None
     return declared
+
+
+def _chosen_item(node: OverloadedFuncDef, chosen: CallableType) -> FuncDef | None:
+    for item in node.items:
+        func = item.func if isinstance(item, Decorator) else item
+        if chosen.definition is item or chosen.definition is func:
+            return func if isinstance(func, FuncDef) else None
+    return None
 
 
 def _erase(t: Type, infos: Infos, top: bool, depth: int = 0) -> Type:
@@ -294,21 +333,33 @@ def _is_dim(t: Type) -> bool:
     return is_shape_var(p) or int_value(p) is not None
 
 
-def _result(t: Type, u: Unifier, infos: Infos, depth: int = 0) -> Type:
-    """The declared return type with the call's bindings substituted, dims normalised."""
+def _result(
+    t: Type, u: Unifier, infos: Infos, depth: int = 0, inferred: Type | None = None
+) -> Type:
+    """The declared return type with the call's bindings substituted, dims normalised.
+
+    ``inferred`` is mypy's own answer at the same place (from the erased signature), used for
+    a class argument that is not a size (``Stack[In, K]``'s ``K``).
+    """
     if depth > MAX_DEPTH:
         raise NotShapeError
     depth += 1
     p = get_proper_type(t)
     if isinstance(p, TypeVarType):
         if not is_shape_var(p):
-            raise NotShapeError
+            if inferred is None:
+                raise NotShapeError
+            return inferred
         return _dim_result(p, u, infos)
     if isinstance(p, Instance):
         if p.type.fullname in ARITH:
             return _dim_result(p, u, infos)
         if not p.args:
             return t
+        known = get_proper_type(inferred) if inferred is not None else None
+        if isinstance(known, Instance) and _same_layout(p, known):
+            args = [_result(a, u, infos, depth, k) for a, k in zip(p.args, known.args, strict=True)]
+            return p.copy_modified(args=args)
         return p.copy_modified(args=_result_items(p.args, u, infos, depth))
     if isinstance(p, TupleType):
         return p.copy_modified(items=_result_items(p.items, u, infos, depth))
@@ -324,6 +375,14 @@ def _result(t: Type, u: Unifier, infos: Infos, depth: int = 0) -> Type:
     if isinstance(p, TypeVarTupleType):
         raise NotShapeError
     return t
+
+
+def _same_layout(declared: Instance, inferred: Instance) -> bool:
+    """Whether mypy's answer can be read argument by argument beside the declared type."""
+    if inferred.type is not declared.type or is_tensor(declared):
+        return False
+    args = declared.args
+    return len(inferred.args) == len(args) and not any(isinstance(a, UnpackType) for a in args)
 
 
 def _result_items(

@@ -18,6 +18,7 @@ from mypy.plugin import AttributeContext, FunctionContext, MethodContext
 from mypy.types import Instance, Type, get_proper_type
 
 from shapely_nn.mypy_plugin._calls import SHAPE
+from shapely_nn.mypy_plugin._report import reported_at
 from shapely_nn.mypy_plugin._shapes import (
     NDARRAY,
     Fixed,
@@ -45,25 +46,10 @@ def _is_return(api: Any, expected: Type) -> bool:
     return bool(returns) and returns[-1] is expected
 
 
-# The lines of the module being checked where an op already reported a shape error. An op
-# that fails answers an array of unknown shape, and NumPy's loose stubs can turn what follows
-# on that line into ``Any``: that is the same error, not a new one to report, so the rest of
-# the line answers the declared type.
-_reported: tuple[object, set[int]] = (None, set())
-
-
-def note_shape_error(api: object, line: int) -> None:
-    """Remember that a shape error was reported at ``line`` of the module ``api`` checks."""
-    global _reported
-    if _reported[0] is not api:
-        _reported = (api, set())
-    _reported[1].add(line)
-
-
 def check_context(ctx: Ctx, result: Type) -> Type:
     """``result``, or the declared type after reporting that ``result`` does not fit it."""
     got = get_proper_type(result)
-    if _reported[0] is ctx.api and ctx.context.line in _reported[1]:
+    if reported_at(ctx.api, ctx.context.line):
         expected = _expected(ctx.api)
         want = get_proper_type(expected) if expected is not None else None
         if expected is not None and isinstance(want, Instance) and is_shaped(want):

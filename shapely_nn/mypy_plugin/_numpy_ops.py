@@ -13,12 +13,10 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from mypy.nodes import (
     ARG_POS,
     CallExpr,
-    Context,
     EllipsisExpr,
     Expression,
     IntExpr,
@@ -46,8 +44,6 @@ from mypy.types import (
 )
 
 from shapely_nn._dims import Dim, add, floordiv, mul
-from shapely_nn.mypy_plugin._calls import SHAPE
-from shapely_nn.mypy_plugin._context import note_shape_error
 from shapely_nn.mypy_plugin._ops import (
     NOT_STATIC,
     OpCall,
@@ -58,6 +54,7 @@ from shapely_nn.mypy_plugin._ops import (
     resolve_axis,
     swap,
 )
+from shapely_nn.mypy_plugin._report import fail_past_overload_trials
 from shapely_nn.mypy_plugin._shapes import (
     NDARRAY,
     Bad,
@@ -159,27 +156,6 @@ def _unknown_dtype(p: Instance) -> bool:
     return isinstance(dtype, Instance) and any(
         isinstance(get_proper_type(a), AnyType) for a in dtype.args
     )
-
-
-def fail_past_overload_trials(api: Any, reason: str, context: Context) -> None:
-    """Report under ``shape`` even while mypy tries an overload with its errors held back.
-
-    NumPy's ops are overloaded, and mypy tries each overload with errors filtered: an error
-    there rejects the overload, and with every overload rejected the result becomes ``Any``.
-    A shape error is the same whichever overload applies, so it is reported past the filter
-    (mypy drops the duplicates) and the overload is kept, with an array of unknown shape.
-    """
-    note_shape_error(api, context.line)
-    errors = getattr(getattr(api, "msg", None), "errors", None)
-    watchers = getattr(errors, "_watchers", None)
-    if errors is None or not isinstance(watchers, list):
-        api.fail(reason, context, code=SHAPE)
-        return
-    held, errors._watchers = watchers, []
-    try:
-        api.fail(reason, context, code=SHAPE)
-    finally:
-        errors._watchers = held
 
 
 # mypy tries each of NumPy's overloads on the same operand types in turn: reading an array type

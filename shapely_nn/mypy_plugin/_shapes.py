@@ -12,6 +12,7 @@ import functools
 from dataclasses import dataclass
 
 from mypy.nodes import TypeInfo
+from mypy.subtypes import is_same_type
 from mypy.types import (
     AnyType,
     Instance,
@@ -345,6 +346,18 @@ def show_tensor(shape: Shape, kind: str = "Tensor") -> str:
     return f"{kind}[" + ", ".join(show_item(i) for i in shape) + "]"
 
 
+def _without_defaults(p: Instance) -> list[Type]:
+    """``p``'s arguments without the trailing ones that are their parameter's default."""
+    args = list(p.args)
+    params = p.type.defn.type_vars
+    while args and len(args) <= len(params):
+        default = getattr(params[len(args) - 1], "default", None)
+        if default is None or not is_same_type(args[-1], default):
+            break
+        args.pop()
+    return args
+
+
 def show_type(t: Type) -> str:
     """A type for messages, with tensors and dims written readably."""
     p = get_proper_type(t)
@@ -353,9 +366,13 @@ def show_type(t: Type) -> str:
         return show_tensor(shape_of(p, {}, formal=False), kind_of(p))
     if isinstance(p, Instance) and p.args:
         args = []
-        for arg in p.args:
+        for arg in _without_defaults(p):
             d = dim_of(arg, {}, formal=False)
-            args.append(show_dim(d) if not isinstance(d, Bad) and d is not None else str(arg))
+            if not isinstance(d, Bad) and d is not None:
+                args.append(show_dim(d))
+            else:
+                q = get_proper_type(arg)
+                args.append(show_type(q) if isinstance(q, Instance) else str(arg))
         return f"{p.type.name}[{', '.join(args)}]"
     if isinstance(p, Instance):
         return p.type.name

@@ -288,7 +288,7 @@ class Unifier:
             reason = self._type_arg(f, i, fa, aa, arg, depth)
             if reason:
                 return reason
-        if f.type.is_protocol and len(f.args) == 2 and keeps_shape(a):
+        if f.type.is_protocol and len(f.args) >= 2 and keeps_shape(a):
             return self._same_size(f.args[0], f.args[1], arg)
         return None
 

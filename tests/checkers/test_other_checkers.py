@@ -23,23 +23,13 @@ from _other_checkers import (
     run,
 )
 
-# False errors that wait for a change outside this folder's owners' files, per file. Each entry
-# is pinned so the test fails both ways: a new false error, or one fixed here but still listed.
-#  * zoo_chains.py: pyright widens a constructor's literal sizes to ``int`` when no declared type
-#    is in sight (``RNN[int, int]``); fixed in the sized layers (``if TYPE_CHECKING: def
-#    __new__(...) -> Linear[Any, Any]``: pyright takes ``__new__``'s type, mypy reads
-#    ``__init__`` and keeps the literals). Left: ``stack(encoder_block, 2)``: pyright's solver
-#    widens ``Literal[16]`` when the same TypeVar is in a contravariant and a covariant
-#    position of the ``Module`` protocol.
-KNOWN_IN_PROGRAMS: dict[str, int] = {"examples/zoo_chains.py": 1}
-#  * the others are plain typing slips pyright sees and mypy does not (``int(...)`` of an
-#    ``Any | tuple | None``, a ``Self`` where a protocol is expected, ...).
-KNOWN_IN_PACKAGE: dict[str, int] = {
-    "shapely_nn/_tensor.py": 2,
-    "shapely_nn/infer/_lift.py": 1,
-    "shapely_nn/models/_recurrent_models.py": 1,
-    "shapely_nn/models/_seq2seq_parts.py": 2,
-}
+# False errors that wait for a change elsewhere, per file, pinned so the test fails both ways
+# (a new false error, or one fixed but still listed). None are left: pyright widens a
+# constructor's literal sizes to ``int`` when no declared type is in sight, which the sized
+# layers meet with ``if TYPE_CHECKING: def __new__(...)`` (pyright takes ``__new__``'s type, mypy
+# reads ``__init__`` and keeps the literals).
+KNOWN_IN_PROGRAMS: dict[str, int] = {}
+KNOWN_IN_PACKAGE: dict[str, int] = {}
 # What pyright would say if the type-level dims were classes to it (as they were).
 _TYPE_LEVEL = re.compile(r"\b(Add|Mul|FloorDiv)\[")
 

@@ -2,8 +2,8 @@
 from typing import Literal as L, TypeVar, TypeVarTuple
 
 from shapely_nn import Tensor, concat
-from shapely_nn.layers import Linear
-from shapely_nn.modules import Chain
+from shapely_nn.layers import Linear, ReLU
+from shapely_nn.modules import Chain, SameLead
 
 B = TypeVar("B", bound=int)
 T = TypeVar("T", bound=int)
@@ -53,3 +53,15 @@ def chain_rank(x: Tensor[B, L[3]], net: Chain[L[3], L[5]]) -> Tensor[()]:
 def chain_fits(x: Tensor[B, L[3]], net: Chain[L[3], L[5]]) -> Tensor[B, L[5]]:
     y: Tensor[B, L[5]] = net(x)
     return net(x)
+
+
+# A chain whose parts all keep the leading dims (``Chain[.., SameLead]``) gives them back.
+def same_lead_returned(x: Tensor[T, B, L[3]], net: Chain[L[3], L[5], SameLead]) -> Tensor[B, L[5]]:
+    y: Tensor[T, B, L[5]] = net(x)
+    return net(x)  # E: Return value Tensor[T, B, 5] does not match the declared Tensor[B, 5]: rank 3, expected rank 2  [shape]
+
+
+def built_here(x: Tensor[B, L[64]]) -> Tensor[B, L[10]]:
+    mlp = Linear(64, 32, rng=0) >> ReLU() >> Linear(32, 10, rng=1)
+    y: Tensor[L[7], L[10]] = mlp(x)  # E: Assigned value Tensor[B, 10] does not match the declared Tensor[7, 10]: dim 0 is B, expected 7  [shape]
+    return mlp(x)
