@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, TypeVarTuple
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, TypeVarTuple
 
 import numpy as np
 
@@ -158,6 +158,11 @@ class EncoderAttention(Layer, Generic[Hidden]):
     """
 
     weight: Array
+
+    if TYPE_CHECKING:
+        # For checkers other than mypy, which widen literal sizes without a declared type in
+        # sight (see Linear.__new__).
+        def __new__(cls, *args: Any, **kwargs: Any) -> EncoderAttention[Any]: ...
 
     def __init__(self, hidden_dim: Hidden, *, rng: Rng, dtype: Any = np.float32) -> None:
         require_size(hidden_dim=hidden_dim)

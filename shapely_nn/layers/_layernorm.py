@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, TypeVarTuple
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, TypeVarTuple
 
 import numpy as np
 
@@ -113,6 +113,11 @@ class LayerNorm(Layer, Generic[D]):
     weight: Array
     bias: Array
     eps: float
+
+    if TYPE_CHECKING:
+        # For checkers other than mypy, which widen literal sizes without a declared type in
+        # sight (see Linear.__new__).
+        def __new__(cls, *args: Any, **kwargs: Any) -> LayerNorm[Any]: ...
 
     def __init__(self, size: D, *, eps: float = 1e-5, dtype: Any = np.float32) -> None:
         require_size(size=size)

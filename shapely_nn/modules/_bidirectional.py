@@ -9,7 +9,7 @@ parameters are the backward module's.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, TypeVarTuple
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, TypeVarTuple
 
 import numpy as np
 
@@ -186,6 +186,10 @@ def _pair(cls: type[RNN[Any, Any] | GRU[Any, Any] | LSTM[Any, Any]], *args: Any,
 class BiRNN(Bidirectional[In, H]):
     """Bidirectional tanh RNN, ``[T, *B, In] -> [T, *B, H + H]`` (seed ``BiRNNModuleSpec``)."""
 
+    if TYPE_CHECKING:
+        # For checkers other than mypy (see Linear.__new__).
+        def __new__(cls, *args: Any, **kwargs: Any) -> BiRNN[Any, Any]: ...
+
     def __init__(
         self, input_size: In, hidden_size: H, *, rng: Rng, dtype: Any = np.float32
     ) -> None:
@@ -195,6 +199,10 @@ class BiRNN(Bidirectional[In, H]):
 class BiLSTM(Bidirectional[In, H]):
     """Bidirectional LSTM, ``[T, *B, In] -> [T, *B, H + H]`` (seed ``BiLSTMModuleSpec``)."""
 
+    if TYPE_CHECKING:
+        # For checkers other than mypy (see Linear.__new__).
+        def __new__(cls, *args: Any, **kwargs: Any) -> BiLSTM[Any, Any]: ...
+
     def __init__(
         self, input_size: In, hidden_size: H, *, rng: Rng, dtype: Any = np.float32
     ) -> None:
@@ -203,6 +211,10 @@ class BiLSTM(Bidirectional[In, H]):
 
 class BiGRU(Bidirectional[In, H]):
     """Bidirectional GRU, ``[T, *B, In] -> [T, *B, H + H]``."""
+
+    if TYPE_CHECKING:
+        # For checkers other than mypy (see Linear.__new__).
+        def __new__(cls, *args: Any, **kwargs: Any) -> BiGRU[Any, Any]: ...
 
     def __init__(
         self, input_size: In, hidden_size: H, *, rng: Rng, dtype: Any = np.float32

@@ -129,20 +129,22 @@ class CallChecker:
     def signature(self, ctx: FunctionSigContext | MethodSigContext) -> FunctionLike:
         """Erase the shapes of a signature that has any, remembering the original."""
         sig = ctx.default_signature
-        if not any(mentions_shapes(t) for t in sig.arg_types):
-            return sig
-        infos = self._infos()
+        if ctx.api is not self._module:
+            self._module, self._erased = ctx.api, {}
+        # An overloaded callee comes here once per item, for the same call.
+        item = sig.definition if sig.definition is not None else id(sig)
+        shaped = any(mentions_shapes(t) for t in sig.arg_types)
+        infos = self._infos() if shaped else None
         if infos is None:
+            # This call may have been checked before with other types (a generic body is
+            # checked once per constraint): what was kept for it then no longer applies.
+            self._erased.get(ctx.context, {}).pop(item, None)
             return sig
         erased = sig.copy_modified(
             arg_types=[_erase(t, infos, top=True) for t in sig.arg_types],
             ret_type=_erase(sig.ret_type, infos, top=False),
             variables=[v for v in sig.variables if not is_shape_var(v)],
         )
-        # An overloaded callee comes here once per item, for the same call.
-        if ctx.api is not self._module:
-            self._module, self._erased = ctx.api, {}
-        item = sig.definition if sig.definition is not None else id(sig)
         self._erased.setdefault(ctx.context, {})[item] = (sig, erased)
         return erased
 
