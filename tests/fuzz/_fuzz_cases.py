@@ -1065,6 +1065,9 @@ NOT_CALLED: dict[str, str] = {
     "FloorDiv": "type-level dim (static only)",
     "AnyTensor": "type alias",
     "Module": "a typing Protocol",
+    "LeadModule": "a typing Protocol",
+    "AnyLead": "a marker: what a part does to the leading dims (no arguments)",
+    "SameLead": "a marker: what a part does to the leading dims (no arguments)",
     "Optimizer": "a typing Protocol",
     # bases and records (built by the library, each concrete layer has a case)
     "Layer": "base class of every layer",

@@ -295,6 +295,9 @@ NOT_MODULES: dict[str, str] = {
     # base classes and protocols: every concrete subclass has a case
     "Layer": "base class of every layer",
     "Module": "a typing Protocol",
+    "LeadModule": "a typing Protocol",
+    "AnyLead": "a static marker of what a part does to the leading dims",
+    "SameLead": "a static marker of what a part does to the leading dims",
     "ChainModel": "base class of the record models (each has a case)",
     # a record of a forward pass (gradient records are skipped by the test), not a module
     "RecurrentCache": "forward cache",
