@@ -5,7 +5,8 @@ Per size: forward+backward (ours: ``forward`` then ``backward``; torch: the outp
 to the input and the parameters, ``need_weights=False``) and the inference call (``layer(x)``
 against torch under ``no_grad``), beside the NumPy floor: the in-projection, scores, weighted
 values and out-projection products (and their gradients for the backward). Both of our paths
-are timed (the compiled kernel here is the unmasked softmax).
+are timed (compiled: the unmasked softmax rows in training; the inference call runs the heads in
+one kernel calling BLAS, with the biases folded).
 """
 
 from __future__ import annotations

@@ -137,7 +137,10 @@ def main() -> int:
     peak = _util.sgemm_peak(clock.now)
     print(_util.header(clock, torch, peak))
     names = list(paths())
-    print(f"paths: {', '.join(names)} (fast: compiled LayerNorm and softmax rows, numba)")
+    print(
+        f"paths: {', '.join(names)} (fast: compiled LayerNorm and softmax rows, numba; the "
+        "call: fused heads, bias, residual and norm kernels)"
+    )
     print("forward+backward:")
     print(_util.ROW_HEADER)
     call_rows: list[str] = []

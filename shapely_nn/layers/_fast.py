@@ -1,8 +1,10 @@
 """The switch between the NumPy kernels (the reference) and the optional compiled ones.
 
 The compiled kernels (``_kernels_numba``) fuse the elementwise work of a recurrent time step
-into one pass and, for small sizes, run the whole time loop without the interpreter. They need
-numba (``pip install shapely_nn[fast]``); without it every layer runs its NumPy kernel.
+into one pass and run the whole time loop without the interpreter, calling NumPy's own BLAS
+for the products; the attention and transformer layers' inference runs on fused kernels too.
+They need numba (``pip install shapely_nn[fast]``); without it every layer runs its NumPy
+kernel.
 
 * ``SHAPELY_NN_FAST=0`` in the environment, or ``set_fast_kernels(False)``, forces NumPy;
   ``SHAPELY_NN_FAST=1`` / ``set_fast_kernels(True)`` asks for the compiled kernels and warns
@@ -23,15 +25,18 @@ import importlib
 import os
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
-# The whole time loop runs compiled when one step's recurrent product has at most this many
-# multiply-adds; above it, each step's product goes to BLAS from a Python loop (numba has no
-# BLAS of its own without SciPy, and its hand-written products fall behind BLAS at size).
+# A recurrent time loop runs compiled, calling NumPy's own BLAS for its recurrent product. Where
+# the kernels cannot reach that BLAS (``_kernels_numba.HAS_BLAS`` False), the product is written
+# out in the compiled loop when it has at most this many multiply-adds (hand-written products
+# fall behind BLAS at size), and above it ``np.matmul`` runs it per step from a Python loop.
 FULL_LOOP_MAX_MACS = 1 << 16
+
+R = TypeVar("R")
 
 
 class FastKernelWarning(RuntimeWarning):
@@ -140,6 +145,24 @@ def run_compiled(name: str, *args: Any) -> bool:
         disable_after_failure(err)
         return False
     return True
+
+
+def try_compiled(run: Callable[[Any], R]) -> R | None:
+    """``run(kernels)`` when the compiled kernels are on, else ``None`` (run the NumPy code).
+
+    A kernel that fails to compile also gives ``None``, after one warning that switches the
+    kernels off; ``run`` itself may return ``None`` to ask for the NumPy code.
+    """
+    module = kernels()
+    if module is None:
+        return None
+    try:
+        return run(module)
+    except Exception as err:
+        if not is_compile_failure(err):
+            raise
+        disable_after_failure(err)
+        return None
 
 
 def reset_for_tests() -> None:

@@ -23,16 +23,20 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, TypeVarTuple
 
 import numpy as np
 
-from shapely_nn.layers import _fast
 from shapely_nn.layers._base import Array, GradRecord, Rng
 from shapely_nn.layers._recurrent_base import (
     HiddenStateCell,
     RecurrentParameters,
     Tape,
+    blocks_of_columns,
     flat_gates,
     input_projection,
+    loop_product,
+    row_kernels,
+    time_major_rows,
+    weight_grads,
 )
-from shapely_nn.layers._workspace import carve
+from shapely_nn.layers._workspace import carve, column_sums
 
 In = TypeVar("In", bound=int)
 H = TypeVar("H", bound=int)
@@ -97,9 +101,10 @@ class GRUParameters(RecurrentParameters):
 def gru_run(w: Array, b: Array, b_hn: Array, x: Array, h0: Array, *, keep: bool = True) -> Tape:
     """GRU over ``x`` ``[T, N, In]`` from ``h0``; ``w`` ``[3H, In+H]`` and ``b`` in order r, z, n.
 
-    As in the LSTM kernel, the loop works on transposed blocks (``[3H, N]`` gates, ``[H, N]``
-    state) and the sigmoid rows are halved so that one ``tanh`` call activates r and z.
-    ``keep=False`` (inference) keeps no tape; the compiled kernels run when enabled.
+    As in the LSTM kernel, the sigmoid rows are halved so that one ``tanh`` call activates r
+    and z; the compiled kernels work on rows, the NumPy loop on transposed blocks (``[3H, N]``
+    gates, ``[H, N]`` state), and ``gru_reverse`` reverses a tape of either layout.
+    ``keep=False`` (inference) keeps no tape.
     """
     steps, n, in_size = x.shape
     hidden = h0.shape[1]
@@ -109,6 +114,9 @@ def gru_run(w: Array, b: Array, b_hn: Array, x: Array, h0: Array, *, keep: bool 
     w_scaled[: 2 * hidden] *= 0.5
     bias = b.copy()
     bias[: 2 * hidden] *= 0.5
+    fast = row_kernels(x)
+    if fast is not None:
+        return _fast_run(fast, w, w_scaled, bias, b_hn, x, h0, keep)
     w_hh = np.ascontiguousarray(w_scaled[:, in_size:])  # [3H, H]
     # hidden_candidate[t] is W_hn h + b_hn (a ring of 1 without a tape); hs[t + 1] is h_t.
     block, hidden_candidate, hs = carve(
@@ -117,83 +125,140 @@ def gru_run(w: Array, b: Array, b_hn: Array, x: Array, h0: Array, *, keep: bool 
         (steps if keep else 1, hidden, n),
         (steps + 1, hidden, n),
     )
-    fast = _fast.kernels()
     gates = input_projection(w_scaled[:, :in_size], bias, x, block)
     hs[0] = h0.T
     recurrent = np.empty((3 * hidden, n), dtype=w.dtype)
     m = hidden_candidate.shape[0]
-    if fast is not None and 3 * hidden * hidden * n <= _fast.FULL_LOOP_MAX_MACS:
-        fast.gru_loop(w_hh, b_hn, gates, hidden_candidate, hs, recurrent)
-    elif fast is not None:
-        for t in range(steps):
-            np.matmul(w_hh, hs[t], out=recurrent)
-            fast.gru_cell(gates[t], recurrent, b_hn, hs[t], hidden_candidate[t % m], hs[t + 1])
-    else:
-        tmp = np.empty((hidden, n), dtype=w.dtype)
-        b_hn_col = b_hn[:, None]
-        for t in range(steps):
-            a = gates[t]
-            rz = a[: 2 * hidden]
-            np.matmul(w_hh, hs[t], out=recurrent)
-            np.add(rz, recurrent[: 2 * hidden], out=rz)
-            np.tanh(rz, out=rz)
-            np.multiply(rz, 0.5, out=rz)
-            np.add(rz, 0.5, out=rz)
-            hn = hidden_candidate[t % m]
-            np.add(recurrent[2 * hidden :], b_hn_col, out=hn)
-            cand = a[2 * hidden :]
-            np.multiply(a[:hidden], hn, out=tmp)
-            np.add(cand, tmp, out=cand)
-            np.tanh(cand, out=cand)
-            # h' = n + z * (h - n)
-            np.subtract(hs[t], cand, out=tmp)
-            np.multiply(a[hidden : 2 * hidden], tmp, out=tmp)
-            np.add(cand, tmp, out=hs[t + 1])
+    tmp = np.empty((hidden, n), dtype=w.dtype)
+    b_hn_col = b_hn[:, None]
+    for t in range(steps):
+        a = gates[t]
+        rz = a[: 2 * hidden]
+        np.matmul(w_hh, hs[t], out=recurrent)
+        np.add(rz, recurrent[: 2 * hidden], out=rz)
+        np.tanh(rz, out=rz)
+        np.multiply(rz, 0.5, out=rz)
+        np.add(rz, 0.5, out=rz)
+        hn = hidden_candidate[t % m]
+        np.add(recurrent[2 * hidden :], b_hn_col, out=hn)
+        cand = a[2 * hidden :]
+        np.multiply(a[:hidden], hn, out=tmp)
+        np.add(cand, tmp, out=cand)
+        np.tanh(cand, out=cand)
+        # h' = n + z * (h - n)
+        np.subtract(hs[t], cand, out=tmp)
+        np.multiply(a[hidden : 2 * hidden], tmp, out=tmp)
+        np.add(cand, tmp, out=hs[t + 1])
     outputs = np.ascontiguousarray(hs[1:].transpose(0, 2, 1))  # [T, N, H]
     saved = {"gates": gates, "hidden_candidate": hidden_candidate, "hs": hs} if keep else {}
     return Tape(x=x, initial=(h0,), outputs=outputs, final=(outputs[-1],), weights=w, saved=saved)
+
+
+def _fast_run(
+    fast: Any,
+    w: Array,
+    w_scaled: Array,
+    bias: Array,
+    b_hn: Array,
+    x: Array,
+    h0: Array,
+    keep: bool,
+) -> Tape:
+    """``gru_run`` on the compiled kernels, in rows (``_kernels_numba``'s layout)."""
+    steps, n, in_size = x.shape
+    hidden = h0.shape[1]
+    w_hh_t = np.ascontiguousarray(w_scaled[:, in_size:].T)  # [H, 3H]
+    # hidden_candidate: W_hn h_{t-1} + b_hn in block t (a ring of one block without a tape)
+    gates, hidden_candidate, recurrent = carve(
+        w.dtype, (steps * n, 3 * hidden), ((steps if keep else 1) * n, hidden), (n, 3 * hidden)
+    )
+    # h0, then h_t in block t + 1; its own array, since the outputs are a view of it
+    hs = np.empty(((steps + 1) * n, hidden), dtype=w.dtype)
+    np.matmul(x.reshape(steps * n, in_size), w_scaled[:, :in_size].T, out=gates)
+    hs[:n] = h0
+    blas = loop_product(fast, 3 * hidden * hidden * n)
+    if blas is None:
+        m = hidden_candidate.shape[0] // n
+        cand = np.empty(hidden, dtype=w.dtype)
+        for t in range(steps):
+            h_prev = hs[t * n : (t + 1) * n]
+            np.matmul(h_prev, w_hh_t, out=recurrent)
+            fast.gru_step(
+                gates[t * n : (t + 1) * n],
+                recurrent,
+                bias,
+                b_hn,
+                h_prev,
+                hidden_candidate[(t % m) * n : (t % m + 1) * n],
+                hs[(t + 1) * n : (t + 2) * n],
+                cand,
+            )
+    else:
+        fast.gru_loop(gates, recurrent, bias, b_hn, w_hh_t, hidden_candidate, hs, blas)
+    outputs = hs[n:].reshape(steps, n, hidden)
+    saved = {"gate_rows": gates, "hidden_candidate_rows": hidden_candidate, "h_rows": hs}
+    return Tape(
+        x=x,
+        initial=(h0,),
+        outputs=outputs,
+        final=(outputs[-1],),
+        weights=w,
+        saved=saved if keep else {},
+    )
+
+
+def _saved_as_rows(tape: Tape) -> dict[str, Array]:
+    """The tape's arrays in the compiled kernels' rows (converted if the NumPy loop made it)."""
+    if "gate_rows" in tape.saved:
+        return tape.saved
+    saved = tape.saved
+    return {
+        "gate_rows": time_major_rows(saved["gates"]),
+        "hidden_candidate_rows": time_major_rows(saved["hidden_candidate"]),
+        "h_rows": time_major_rows(saved["hs"]),
+    }
+
+
+def _saved_as_columns(tape: Tape) -> dict[str, Array]:
+    """The tape's arrays in the NumPy loop's layout (converted if the compiled kernels made it)."""
+    if "gates" in tape.saved:
+        return tape.saved
+    n = tape.x.shape[1]
+    saved = tape.saved
+    return {
+        "gates": blocks_of_columns(saved["gate_rows"], n),
+        "hidden_candidate": blocks_of_columns(saved["hidden_candidate_rows"], n),
+        "hs": blocks_of_columns(saved["h_rows"], n),
+    }
 
 
 def gru_reverse(
     tape: Tape, grad_y: Array, grad_h: Array | None
 ) -> tuple[Array, Array, Array, Array, Array]:
     """BPTT of ``gru_run``: ``(dW [3H, In+H], db [3H], db_hn [H], dx, dh0)``."""
+    fast = row_kernels(tape.x)
+    if fast is not None:
+        return _fast_reverse(fast, tape, grad_y, grad_h)
     x, w = tape.x, tape.weights
     steps, n, in_size = x.shape
     hidden = tape.outputs.shape[2]
     w_hh_t = np.ascontiguousarray(w[:, in_size:].T)  # [H, 3H]
     dh = np.zeros((hidden, n), dtype=w.dtype) if grad_h is None else grad_h.T.copy()
-    gates, hn, hs = tape.saved["gates"], tape.saved["hidden_candidate"], tape.saved["hs"]
+    saved = _saved_as_columns(tape)
+    gates, hn = saved["gates"], saved["hidden_candidate"]
     # Every work array of the pass from one allocation (fresh separate arrays page-fault;
     # see _workspace): NumPy-path factors and temporaries, gate grads, flat grads, h_{t-1}.
-    factors, scratch, grad_y_t, d_hidden, d_cand, flat_h, flat_n, h_prev = carve(
+    factors, scratch, grad_y_t, d_hidden, flat_h, flat_n, h_prev = carve(
         w.dtype,
         gates.shape,
         hn.shape,
         hn.shape,
         gates.shape,
-        hn.shape,
         (3 * hidden, steps * n),
         (hidden, steps * n),
         (steps, n, hidden),
     )
-    fast = _fast.kernels()
-    if fast is None:
-        d_cand = _numpy_reverse_loop(
-            tape, grad_y, w_hh_t, dh, (factors, d_hidden, scratch, grad_y_t)
-        )
-    else:
-        direct = np.zeros_like(dh)
-        gy = np.ascontiguousarray(grad_y)
-        if 3 * hidden * hidden * n <= _fast.FULL_LOOP_MAX_MACS:
-            fast.gru_loop_back(w_hh_t, dh, direct, gy, gates, hn, hs, d_hidden, d_cand)
-        else:
-            for t in range(steps - 1, -1, -1):
-                fast.gru_cell_back(
-                    dh, direct, gy[t], gates[t], hn[t], hs[t], d_hidden[t], d_cand[t]
-                )
-                np.matmul(w_hh_t, d_hidden[t], out=dh)
-        dh += direct
+    d_cand = _numpy_reverse_loop(saved, grad_y, w_hh_t, dh, (factors, d_hidden, scratch, grad_y_t))
     # [3H, T * N] and [H, T * N], columns in the (t, n) order of x.reshape(T * N, In). The
     # input-side gradient is [d r; d z; d n_pre]: the first two rows of flat_h, then flat_n.
     flat_gates(d_hidden, flat_h)
@@ -212,17 +277,46 @@ def gru_reverse(
     return dw, db, db_hn, dx.reshape(steps, n, in_size), np.ascontiguousarray(dh.T)
 
 
+def _fast_reverse(
+    fast: Any, tape: Tape, grad_y: Array, grad_h: Array | None
+) -> tuple[Array, Array, Array, Array, Array]:
+    """``gru_reverse`` on the compiled kernels, in rows."""
+    x, w = tape.x, tape.weights
+    steps, n, in_size = x.shape
+    hidden = tape.outputs.shape[2]
+    saved = _saved_as_rows(tape)
+    gates, hn, hs = saved["gate_rows"], saved["hidden_candidate_rows"], saved["h_rows"]
+    w_hh = np.ascontiguousarray(w[:, in_size:])  # [3H, H]
+    dh = np.zeros((n, hidden), dtype=w.dtype) if grad_h is None else grad_h.copy()
+    direct = np.zeros_like(dh)
+    # the grads of the input side's pre-activations (r, z, n) and of W_h h + b_h per gate
+    d_in, d_hid = carve(w.dtype, (steps * n, 3 * hidden), (steps * n, 3 * hidden))
+    gy = np.ascontiguousarray(grad_y).reshape(steps * n, hidden)
+    blas = loop_product(fast, 3 * hidden * hidden * n)
+    if blas is None:
+        for t in range(steps - 1, -1, -1):
+            block = slice(t * n, (t + 1) * n)
+            dg = d_hid[block]
+            fast.gru_step_back(
+                dh, direct, gy[block], gates[block], hn[block], hs[block], d_in[block], dg
+            )
+            np.matmul(dg, w_hh, out=dh)
+    else:
+        fast.gru_loop_back(w_hh, dh, direct, gy, gates, hn, hs, d_in, d_hid, blas)
+    dh += direct
+    dw, db, dx = weight_grads(d_in, d_hid, x, hs, w)
+    db_hn = np.empty(hidden, dtype=w.dtype)
+    column_sums(d_hid[:, 2 * hidden :], db_hn)
+    return dw, db, db_hn, dx, dh
+
+
 def _numpy_reverse_loop(
-    tape: Tape, grad_y: Array, w_hh_t: Array, dh: Array, work: tuple[Array, ...]
+    saved: dict[str, Array], grad_y: Array, w_hh_t: Array, dh: Array, work: tuple[Array, ...]
 ) -> Array:
     """The reference BPTT loop: gate grads into ``work[1]`` ``[T, 3H, N]``, ``dh`` in place;
     returns ``d_cand`` ``[T, H, N]`` (a view of ``work[0]``, the factors)."""
-    hidden = tape.outputs.shape[2]
-    gates, hidden_candidate, hs = (
-        tape.saved["gates"],
-        tape.saved["hidden_candidate"],
-        tape.saved["hs"],
-    )
+    hidden = dh.shape[0]
+    gates, hidden_candidate, hs = saved["gates"], saved["hidden_candidate"], saved["hs"]
     r, z, cand = (gates[:, k * hidden : (k + 1) * hidden] for k in range(3))
     # Gradient-independent factors for all steps at once, in one buffer [k_r, k_z, k_n]
     # (fresh large arrays cost page faults):

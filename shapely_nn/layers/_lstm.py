@@ -23,20 +23,24 @@ import numpy as np
 
 from shapely_nn._tensor import Tensor
 from shapely_nn._typelevel import Add
-from shapely_nn.layers import _fast
 from shapely_nn.layers._base import Array, GradRecord, Rng
 from shapely_nn.layers._recurrent_base import (
     RecurrentCache,
     RecurrentParameters,
     Tape,
+    blocks_of_columns,
     concat_backward,
     concat_call,
     concat_forward,
     flat_gates,
     input_projection,
+    loop_product,
+    row_kernels,
     run_backward,
     run_forward,
     run_inference,
+    time_major_rows,
+    weight_grads,
 )
 from shapely_nn.layers._workspace import carve
 
@@ -112,15 +116,15 @@ class LSTMParameters(RecurrentParameters):
 def lstm_run(w: Array, b: Array, x: Array, h0: Array, c0: Array, *, keep: bool = True) -> Tape:
     """LSTM over ``x`` ``[T, N, In]`` from ``h0, c0`` ``[N, H]``; weights in kernel order.
 
-    The loop works on transposed states ``[H, N]`` and gates ``[4H, N]``, so that every gate is
-    a contiguous block (NumPy is several times slower on strided slices of small arrays).
     ``sigmoid(a) = (1 + tanh(a / 2)) / 2``: the sigmoid rows of the packed weights are halved
-    once, so one ``tanh`` call activates all four gates of a step.
+    once, so one ``tanh`` call activates all four gates of a step. ``keep=False`` is the
+    inference path: no tape is kept (the returned ``Tape`` has empty ``saved``).
 
-    ``keep=False`` is the inference path: the cells live in a ring of two and no tape is kept
-    (the returned ``Tape`` has empty ``saved``). The compiled kernels run when enabled.
+    The compiled kernels, when enabled, work on rows (see ``_kernels_numba``); the NumPy loop
+    on transposed states ``[H, N]`` and gates ``[4H, N]``, so that every gate is a contiguous
+    block (NumPy is several times slower on strided slices of small arrays). ``lstm_reverse``
+    reverses a tape of either layout on either path.
     """
-    steps, n, in_size = x.shape
     hidden = h0.shape[1]
     # halving is exact in binary floating point: same values as a product with a scale vector,
     # in fewer calls (they add up at small sizes)
@@ -128,6 +132,10 @@ def lstm_run(w: Array, b: Array, x: Array, h0: Array, c0: Array, *, keep: bool =
     w_scaled[: 3 * hidden] *= 0.5
     bias = b.copy()
     bias[: 3 * hidden] *= 0.5
+    fast = row_kernels(x)
+    if fast is not None:
+        return _fast_run(fast, w, w_scaled, bias, x, h0, c0, keep)
+    steps, n, in_size = x.shape
     w_hh = np.ascontiguousarray(w_scaled[:, in_size:])  # [4H, H]
     # cells[t + 1] is c_t and hs[t + 1] is h_t, transposed (rings of 2 and 1 without a tape).
     ring = 0 if keep else 1
@@ -138,21 +146,11 @@ def lstm_run(w: Array, b: Array, x: Array, h0: Array, c0: Array, *, keep: bool =
         (steps + 1, hidden, n),
         (1 if ring else steps, hidden, n),
     )
-    fast = _fast.kernels()
     gates = input_projection(w_scaled[:, :in_size], bias, x, block)
     cells[0] = c0.T
     hs[0] = h0.T
     recurrent = np.empty((4 * hidden, n), dtype=w.dtype)
-    if fast is not None and 4 * hidden * hidden * n <= _fast.FULL_LOOP_MAX_MACS:
-        fast.lstm_loop(w_hh, gates, cells, hs, tanh_cells, recurrent)
-    elif fast is not None:
-        m_c, m_t = cells.shape[0], tanh_cells.shape[0]
-        for t in range(steps):
-            np.matmul(w_hh, hs[t], out=recurrent)
-            c_prev, c_next = cells[t % m_c], cells[(t + 1) % m_c]
-            fast.lstm_cell(gates[t], recurrent, c_prev, c_next, tanh_cells[t % m_t], hs[t + 1])
-    else:
-        _numpy_loop(w_hh, gates, cells, hs, tanh_cells, recurrent)
+    _numpy_loop(w_hh, gates, cells, hs, tanh_cells, recurrent)
     outputs = np.ascontiguousarray(hs[1:].transpose(0, 2, 1))  # [T, N, H]
     saved = {"gates": gates, "cells": cells, "tanh_cells": tanh_cells} if keep else {}
     return Tape(
@@ -162,6 +160,64 @@ def lstm_run(w: Array, b: Array, x: Array, h0: Array, c0: Array, *, keep: bool =
         final=(outputs[-1], np.ascontiguousarray(cells[steps % cells.shape[0]].T)),
         weights=w,
         saved=saved,
+    )
+
+
+def _fast_run(
+    fast: Any,
+    w: Array,
+    w_scaled: Array,
+    bias: Array,
+    x: Array,
+    h0: Array,
+    c0: Array,
+    keep: bool,
+) -> Tape:
+    """``lstm_run`` on the compiled kernels, in rows (``_kernels_numba``'s layout)."""
+    steps, n, in_size = x.shape
+    hidden = h0.shape[1]
+    w_hh_t = np.ascontiguousarray(w_scaled[:, in_size:].T)  # [H, 4H]
+    # cells: c0, then c_t in block t + 1 (a ring of two blocks without a tape); tanh_cells:
+    # tanh c_t in block t (a ring of one block without a tape)
+    gates, cells, tanh_cells, recurrent = carve(
+        w.dtype,
+        (steps * n, 4 * hidden),
+        ((steps + 1 if keep else 2) * n, hidden),
+        ((steps if keep else 1) * n, hidden),
+        (n, 4 * hidden),
+    )
+    # h0, then h_t in block t + 1; its own array, since the outputs are a view of it
+    hs = np.empty(((steps + 1) * n, hidden), dtype=w.dtype)
+    np.matmul(x.reshape(steps * n, in_size), w_scaled[:, :in_size].T, out=gates)
+    hs[:n] = h0
+    cells[:n] = c0
+    blas = loop_product(fast, 4 * hidden * hidden * n)
+    if blas is None:
+        m_c, m_t = cells.shape[0] // n, tanh_cells.shape[0] // n
+        for t in range(steps):
+            np.matmul(hs[t * n : (t + 1) * n], w_hh_t, out=recurrent)
+            c_prev, c = (cells[(s % m_c) * n : (s % m_c + 1) * n] for s in (t, t + 1))
+            fast.lstm_step(
+                gates[t * n : (t + 1) * n],
+                recurrent,
+                bias,
+                c_prev,
+                c,
+                tanh_cells[(t % m_t) * n : (t % m_t + 1) * n],
+                hs[(t + 1) * n : (t + 2) * n],
+            )
+    else:
+        fast.lstm_loop(gates, recurrent, bias, w_hh_t, cells, tanh_cells, hs, blas)
+    outputs = hs[n:].reshape(steps, n, hidden)
+    last = steps % (cells.shape[0] // n)
+    saved = {"gate_rows": gates, "cell_rows": cells, "tanh_cell_rows": tanh_cells, "h_rows": hs}
+    return Tape(
+        x=x,
+        initial=(h0, c0),
+        outputs=outputs,
+        final=(outputs[-1], cells[last * n : (last + 1) * n].copy()),
+        weights=w,
+        saved=saved if keep else {},
     )
 
 
@@ -189,33 +245,54 @@ def _numpy_loop(
         np.multiply(a[:hidden], tc, out=hs[t + 1])
 
 
+def _saved_as_rows(tape: Tape) -> dict[str, Array]:
+    """The tape's arrays in the compiled kernels' rows (converted if the NumPy loop made it)."""
+    if "gate_rows" in tape.saved:
+        return tape.saved
+    saved = tape.saved
+    h_rows = np.concatenate([tape.initial[0][None], tape.outputs])
+    return {
+        "gate_rows": time_major_rows(saved["gates"]),
+        "cell_rows": time_major_rows(saved["cells"]),
+        "tanh_cell_rows": time_major_rows(saved["tanh_cells"]),
+        "h_rows": h_rows.reshape(-1, h_rows.shape[-1]),
+    }
+
+
+def _saved_as_columns(tape: Tape) -> dict[str, Array]:
+    """The tape's arrays in the NumPy loop's layout (converted if the compiled kernels made it)."""
+    if "gates" in tape.saved:
+        return tape.saved
+    n = tape.x.shape[1]
+    saved = tape.saved
+    return {
+        "gates": blocks_of_columns(saved["gate_rows"], n),
+        "cells": blocks_of_columns(saved["cell_rows"], n),
+        "tanh_cells": blocks_of_columns(saved["tanh_cell_rows"], n),
+    }
+
+
 def lstm_reverse(
     tape: Tape, grad_y: Array, grad_h: Array | None, grad_c: Array | None
 ) -> tuple[Array, Array, Array, Array, Array]:
     """BPTT of ``lstm_run``: ``(dW [4H, In+H], db [4H], dx, dh0, dc0)`` in kernel order."""
+    fast = row_kernels(tape.x)
+    if fast is not None:
+        return _fast_reverse(fast, tape, grad_y, grad_h, grad_c)
     x, w = tape.x, tape.weights
     steps, n, in_size = x.shape
     hidden = tape.outputs.shape[2]
     w_hh_t = np.ascontiguousarray(w[:, in_size:].T)  # [H, 4H]
     dh = np.zeros((hidden, n), dtype=w.dtype) if grad_h is None else grad_h.T.copy()
     dc = np.zeros((hidden, n), dtype=w.dtype) if grad_c is None else grad_c.T.copy()
-    gates, cells, tcs = tape.saved["gates"], tape.saved["cells"], tape.saved["tanh_cells"]
+    saved = _saved_as_columns(tape)
+    gates, tcs = saved["gates"], saved["tanh_cells"]
     # Every work array of the pass from one allocation (fresh separate arrays page-fault;
     # see _workspace): gate grads, two NumPy-path temporaries, the flat grads, h_{t-1}.
     d_gates, out_to_cell, grad_y_t, flat, h_prev = carve(
         w.dtype, gates.shape, tcs.shape, tcs.shape, (4 * hidden, steps * n), (steps, n, hidden)
     )
-    fast = _fast.kernels()
-    if fast is None:
-        _numpy_reverse_loop(tape, grad_y, w_hh_t, dh, dc, (d_gates, out_to_cell, grad_y_t))
-    else:
-        gy = np.ascontiguousarray(grad_y)
-        if 4 * hidden * hidden * n <= _fast.FULL_LOOP_MAX_MACS:
-            fast.lstm_loop_back(w_hh_t, dh, dc, gy, gates, cells, tcs, d_gates)
-        else:
-            for t in range(steps - 1, -1, -1):
-                fast.lstm_cell_back(dh, dc, gy[t], gates[t], cells[t], tcs[t], d_gates[t])
-                np.matmul(w_hh_t, d_gates[t], out=dh)
+    _numpy_reverse_loop(saved, grad_y, w_hh_t, dh, dc, (d_gates, out_to_cell, grad_y_t))
     flat_gates(d_gates, flat)  # [4H, T * N]
     h_prev[0] = tape.initial[0]
     h_prev[1:] = tape.outputs[:-1]
@@ -226,13 +303,44 @@ def lstm_reverse(
     return dw, flat.sum(axis=1), dx, np.ascontiguousarray(dh.T), np.ascontiguousarray(dc.T)
 
 
+def _fast_reverse(
+    fast: Any, tape: Tape, grad_y: Array, grad_h: Array | None, grad_c: Array | None
+) -> tuple[Array, Array, Array, Array, Array]:
+    """``lstm_reverse`` on the compiled kernels, in rows."""
+    x, w = tape.x, tape.weights
+    steps, n, in_size = x.shape
+    hidden = tape.outputs.shape[2]
+    saved = _saved_as_rows(tape)
+    w_hh = np.ascontiguousarray(w[:, in_size:])  # [4H, H]
+    dh = np.zeros((n, hidden), dtype=w.dtype) if grad_h is None else grad_h.copy()
+    dc = np.zeros((n, hidden), dtype=w.dtype) if grad_c is None else grad_c.copy()
+    (d_gates,) = carve(w.dtype, (steps * n, 4 * hidden))
+    gy = np.ascontiguousarray(grad_y).reshape(steps * n, hidden)
+    gates, cells, tcs = saved["gate_rows"], saved["cell_rows"], saved["tanh_cell_rows"]
+    blas = loop_product(fast, 4 * hidden * hidden * n)
+    if blas is None:
+        for t in range(steps - 1, -1, -1):
+            block = slice(t * n, (t + 1) * n)
+            dg = d_gates[block]
+            fast.lstm_step_back(dh, dc, gy[block], gates[block], cells[block], tcs[block], dg)
+            np.matmul(dg, w_hh, out=dh)
+    else:
+        fast.lstm_loop_back(w_hh, dh, dc, gy, gates, cells, tcs, d_gates, blas)
+    return (*weight_grads(d_gates, d_gates, x, saved["h_rows"], w), dh, dc)
+
+
 def _numpy_reverse_loop(
-    tape: Tape, grad_y: Array, w_hh_t: Array, dh: Array, dc: Array, work: tuple[Array, ...]
+    saved: dict[str, Array],
+    grad_y: Array,
+    w_hh_t: Array,
+    dh: Array,
+    dc: Array,
+    work: tuple[Array, ...],
 ) -> None:
     """The reference BPTT loop: gate gradients into ``work[0]`` ``[T, 4H, N]``; ``dh``/``dc``
     updated in place; ``work[1:]`` are two ``[T, H, N]`` temporaries."""
-    hidden = tape.outputs.shape[2]
-    gates, cells, tanh_cells = tape.saved["gates"], tape.saved["cells"], tape.saved["tanh_cells"]
+    hidden = dh.shape[0]
+    gates, cells, tanh_cells = saved["gates"], saved["cells"], saved["tanh_cells"]
     o, i, f, g = (gates[:, k * hidden : (k + 1) * hidden] for k in range(4))
     # Every factor that does not depend on the incoming gradient, for all steps at once:
     # d(pre-activation) = dh * factor (output gate) or dc * factor (input, forget, candidate).

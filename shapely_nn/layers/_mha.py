@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Generic, Literal, TypeVar, TypeVarTuple
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, TypeVarTuple
 
 import numpy as np
 
@@ -31,6 +31,7 @@ from shapely_nn.guards import (
     require_rate,
     require_size,
 )
+from shapely_nn.layers import _fast
 from shapely_nn.layers._attention import AttentionCache, blocked_mask, sdpa_backward, sdpa_forward
 from shapely_nn.layers._base import (
     Array,
@@ -95,6 +96,11 @@ class MultiHeadAttention(Layer, Generic[Embed, Heads]):
     out_proj: Linear[Any, Any]
     num_heads: int
     dropout: float
+
+    if TYPE_CHECKING:
+        # For checkers other than mypy, which widen literal sizes without a declared type in
+        # sight (see Linear.__new__).
+        def __new__(cls, *args: Any, **kwargs: Any) -> MultiHeadAttention[Any, Any]: ...
 
     def __init__(
         self,
@@ -240,22 +246,26 @@ class MultiHeadAttention(Layer, Generic[Embed, Heads]):
         }
         return temps, results
 
-    def _project(self, mode: Mode, flat: tuple[Array, ...], work: dict[str, Array]) -> None:
-        """The input projections into the work arrays (bias added in place)."""
+    def _project(
+        self, mode: Mode, flat: tuple[Array, ...], work: dict[str, Array], *, bias: bool = True
+    ) -> None:
+        """The input projections into the work arrays (bias added in place, if ``bias``)."""
         e, w, b = self.embed_dim, self.in_proj.weight, self.in_proj.bias
         if mode == "self":
             np.matmul(flat[0], w.T, out=work["qkv"])
-            work["qkv"] += b
+            if bias:
+                work["qkv"] += b
             return
         np.matmul(flat[0], w[:e].T, out=work["q"])
-        work["q"] += b[:e]
         kv = work["kv"]
         if mode == "shared_kv":
             np.matmul(flat[1], w[e:].T, out=kv)
         else:
             np.matmul(flat[1], w[e : 2 * e].T, out=kv[:, :e])
             np.matmul(flat[2], w[2 * e :].T, out=kv[:, e:])
-        kv += b[e:]
+        if bias:
+            work["q"] += b[:e]
+            kv += b[e:]
 
     def _head_views(
         self, mode: Mode, n: int, tq: int, tk: int, arrays: dict[str, Array], prefix: str = ""
@@ -315,21 +325,34 @@ class MultiHeadAttention(Layer, Generic[Embed, Heads]):
         rng: np.random.Generator | None = None,
     ) -> tuple[Tensor[*Batch, Tq, Embed], MultiHeadAttentionCache]:
         """Forward pass that also returns what ``backward`` needs; ``rng`` turns on dropout."""
+        mode, arrays, blocked = self._prepare(
+            query, key, value, key_padding_mask, attn_mask, causal
+        )
+        y, cache = self.forward_arrays(mode, arrays, blocked, rng)
+        return Tensor(y), cache
+
+    def _prepare(
+        self,
+        query: Tensor[*tuple[Any, ...]],
+        key: Tensor[*tuple[Any, ...]] | None,
+        value: Tensor[*tuple[Any, ...]] | None,
+        key_padding_mask: Tensor[*tuple[Any, ...]] | None,
+        attn_mask: Tensor[*tuple[Any, ...]] | None,
+        causal: bool,
+    ) -> tuple[Mode, tuple[Array, ...], Array | None]:
+        """The boundary checks of a call: mode, checked arrays and the blocked mask (or None)."""
         mode, arrays = self._check_inputs(query, key, value)
         q_arr = arrays[0]
-        batch_shape = q_arr.shape[:-2]
-        key_len = arrays[-1].shape[-2]
         blocked = blocked_mask(
-            batch_shape,
+            q_arr.shape[:-2],
             q_arr.shape[-2],
-            key_len,
+            arrays[-1].shape[-2],
             causal=causal,
             key_padding_mask=optional_array_of(self._name(), "key_padding_mask", key_padding_mask),
             attn_mask=optional_array_of(self._name(), "attn_mask", attn_mask),
             where=self._name(),
         )
-        y, cache = self.forward_arrays(mode, arrays, blocked, rng)
-        return Tensor(y), cache
+        return mode, arrays, blocked
 
     def forward_arrays(
         self,
@@ -388,15 +411,71 @@ class MultiHeadAttention(Layer, Generic[Embed, Heads]):
         causal: bool = False,
     ) -> Tensor[*Batch, Tq, Embed]:
         """Attention output, ``[*B, Tq, E], [*B, Tk, E], [*B, Tk, E] -> [*B, Tq, E]``."""
-        y, _ = self.forward(
-            query,
-            key,
-            value,
-            key_padding_mask=key_padding_mask,
-            attn_mask=attn_mask,
-            causal=causal,
+        mode, arrays, blocked = self._prepare(
+            query, key, value, key_padding_mask, attn_mask, causal
         )
-        return y
+        return Tensor(self.call_arrays(mode, arrays, blocked))
+
+    def call_arrays(self, mode: Mode, arrays: tuple[Array, ...], blocked: Array | None) -> Array:
+        """Inference on checked arrays (no cache): the compiled kernels when unmasked."""
+        if blocked is None:
+            y = _fast.try_compiled(lambda fast: self._call_compiled(fast, mode, arrays))
+            if y is not None:
+                return y
+        return self.forward_arrays(mode, arrays, blocked)[0]
+
+    def _call_compiled(self, fast: Any, mode: Mode, arrays: tuple[Array, ...]) -> Array | None:
+        if not fast.HAS_BLAS:
+            return None
+        batch_shape, e = arrays[0].shape[:-2], self.embed_dim
+        n = math.prod(batch_shape)
+        tq, tk = arrays[0].shape[-2], arrays[-1].shape[-2]
+        flat = tuple(a.reshape(-1, e) for a in arrays)
+        work = carve_named(flat[0].dtype, self.call_work(mode, n, tq, tk))
+        out_bias = self.attend_compiled(fast, mode, flat, tq, tk, work)
+        out = np.empty((n * tq, e), dtype=flat[0].dtype)
+        np.matmul(work["merged"], self.out_proj.weight.T, out=out)
+        out += out_bias
+        return out.reshape(*batch_shape, tq, e)
+
+    def call_work(self, mode: Mode, n: int, tq: int, tk: int) -> dict[str, Shape]:
+        """Shapes of the inference path's work arrays (``attend_compiled``)."""
+        shapes = self.forward_work(mode, n, tq, tk)
+        del shapes["weights"]  # one sequence's and head's scores at a time
+        return shapes
+
+    def attend_compiled(
+        self,
+        fast: Any,
+        mode: Mode,
+        flat: tuple[Array, ...],
+        tq: int,
+        tk: int,
+        work: dict[str, Array],
+    ) -> Array:
+        """Inference on rows ``[N * T, E]``: the heads' outputs into ``work["merged"]`` (before
+        ``out_proj``), by the compiled kernels; returns the bias ``out_proj`` must add.
+
+        Of the input projection's bias only the queries' part is added: the keys' adds
+        ``q . b_k`` to every score of a query, which the softmax ignores, and the values' adds
+        ``b_v`` to every head's output (unmasked weights sum to 1), so it is folded into the
+        returned bias, ``W_out b_v + b_out``. Two passes fewer over the projections.
+        """
+        e, b = self.embed_dim, self.in_proj.bias
+        self._project(mode, flat, work, bias=False)
+        if mode == "self":
+            q = k = v = work["qkv"]
+            k_col, v_col = e, 2 * e
+        else:
+            q, k, v = work["q"], work["kv"], work["kv"]
+            k_col, v_col = 0, e
+        q[:, :e] += b[:e]
+        dtype = q.dtype
+        scale = np.full(1, 1.0 / math.sqrt(self.head_dim), dtype=dtype)
+        heads, merged = self.num_heads, work["merged"]
+        fast.attention_heads(q, 0, k, k_col, v, v_col, heads, scale, merged, tq, tk)
+        out_bias: Array = self.out_proj.weight @ b[2 * e :] + self.out_proj.bias
+        return out_bias
 
     def backward(
         self, cache: MultiHeadAttentionCache, grad_y: Tensor[*Batch, Tq, Embed]

@@ -41,6 +41,7 @@ from shapely_nn.layers._base import (
     require_float_dtype,
     uniform,
 )
+from shapely_nn.layers._workspace import column_sums
 
 AnyTensor = Tensor[*tuple[Any, ...]]
 
@@ -231,6 +232,61 @@ def flat_gates(d_gates: Array, out: Array) -> None:
     of ``x.reshape(T * N, In)``: the layout of the weight and input gradient products."""
     steps, rows, n = d_gates.shape
     np.copyto(out.reshape(rows, steps, n), d_gates.transpose(1, 0, 2))
+
+
+# ---- the compiled kernels' layout: rows (see _kernels_numba) ----------------------------
+
+
+def row_kernels(x: Array) -> Any:
+    """The compiled kernels for a time loop over ``x`` ``[T, N, In]``, or ``None`` (NumPy's).
+
+    An empty batch (``N = 0``) runs on NumPy: the compiled loops count steps in blocks of
+    ``N`` rows.
+    """
+    return _fast.kernels() if x.shape[1] else None
+
+
+def loop_product(fast: Any, macs: int) -> bool | None:
+    """How a compiled time loop takes a recurrent product of ``macs`` multiply-adds.
+
+    ``True``: NumPy's BLAS called from the loop (faster than a product written out at every
+    size measured, down to ``[1, 32] @ [32, 128]``); where the kernels cannot reach BLAS,
+    ``False``: written out in the loop (small sizes), ``None``: ``np.matmul`` per step from
+    Python.
+    """
+    if fast.HAS_BLAS:
+        return True
+    return False if macs <= _fast.FULL_LOOP_MAX_MACS else None
+
+
+def time_major_rows(blocks: Array) -> Array:
+    """``[T, C, N]`` (the NumPy loop's layout) -> rows ``[T * N, C]`` (a copy)."""
+    return np.ascontiguousarray(blocks.transpose(0, 2, 1)).reshape(-1, blocks.shape[1])
+
+
+def blocks_of_columns(rows: Array, n: int) -> Array:
+    """Rows ``[T * N, C]`` -> ``[T, C, N]`` (a copy), the inverse of ``time_major_rows``."""
+    return np.ascontiguousarray(rows.reshape(-1, n, rows.shape[1]).transpose(0, 2, 1))
+
+
+def weight_grads(
+    d_input: Array, d_hidden: Array, x: Array, h_rows: Array, w: Array
+) -> tuple[Array, Array, Array]:
+    """``(dW [G, In + H], db [G], dx [T, N, In])`` from the gradients of the pre-activations.
+
+    ``d_input`` / ``d_hidden`` ``[T * N, G]`` are those of the input and of the hidden side
+    (the same array except for the GRU's candidate), ``h_rows`` the states ``h_0 .. h_T`` as
+    rows ``[(T + 1) * N, H]``. Each result is one product, written where it belongs.
+    """
+    rows, in_size = d_input.shape[0], x.shape[2]
+    x_rows = x.reshape(rows, in_size)
+    dw = np.empty_like(w)
+    np.matmul(d_input.T, x_rows, out=dw[:, :in_size])
+    np.matmul(d_hidden.T, h_rows[:rows], out=dw[:, in_size:])
+    db = np.empty(w.shape[0], dtype=w.dtype)
+    column_sums(d_input, db)
+    dx = np.matmul(d_input, w[:, :in_size]).reshape(x.shape)
+    return dw, db, dx
 
 
 # ---- drivers shared by the cells and the sequence modules ----------------------------------

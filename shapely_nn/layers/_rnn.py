@@ -16,13 +16,16 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, TypeVarTuple
 
 import numpy as np
 
-from shapely_nn.layers import _fast
 from shapely_nn.layers._base import Array, GradRecord, Rng
 from shapely_nn.layers._recurrent_base import (
     HiddenStateCell,
     RecurrentParameters,
     Tape,
+    loop_product,
+    row_kernels,
+    weight_grads,
 )
+from shapely_nn.layers._workspace import carve
 
 In = TypeVar("In", bound=int)
 H = TypeVar("H", bound=int)
@@ -64,23 +67,33 @@ def rnn_run(w: Array, b: Array, x: Array, h0: Array, *, keep: bool = True) -> Ta
     steps, n, in_size = x.shape
     hidden = h0.shape[1]
     w_hh_t = np.ascontiguousarray(w[:, in_size:].T)
+    fast = row_kernels(x)
+    if fast is not None:
+        # rows: h0, then each step's input part, overwritten by its state (see _kernels_numba)
+        hs = np.empty(((steps + 1) * n, hidden), dtype=w.dtype)
+        hs[:n] = h0
+        np.matmul(x.reshape(steps * n, in_size), w[:, :in_size].T, out=hs[n:])
+        recurrent = np.empty((n, hidden), dtype=w.dtype)
+        blas = loop_product(fast, hidden * hidden * n)
+        if blas is None:
+            for t in range(steps):
+                np.matmul(hs[t * n : (t + 1) * n], w_hh_t, out=recurrent)
+                fast.rnn_step(hs[(t + 1) * n : (t + 2) * n], recurrent, b)
+        else:
+            fast.rnn_loop(hs, recurrent, b, w_hh_t, blas)
+        outputs = hs[n:].reshape(steps, n, hidden)
+        saved = {"h_rows": hs} if keep else {}
+        return Tape(x, (h0,), outputs, (outputs[-1],), w, saved)
     hs = (x.reshape(steps * n, in_size) @ w[:, :in_size].T).reshape(steps, n, hidden)
     hs += b
     recurrent = np.empty((n, hidden), dtype=w.dtype)
-    fast = _fast.kernels()
-    if fast is not None and hidden * hidden * n <= _fast.FULL_LOOP_MAX_MACS:
-        fast.rnn_loop(w_hh_t, np.ascontiguousarray(h0), hs, recurrent)
-    else:
-        h = h0
-        for t in range(steps):
-            a = hs[t]
-            np.matmul(h, w_hh_t, out=recurrent)
-            if fast is not None:
-                fast.rnn_cell(a, recurrent)
-            else:
-                np.add(a, recurrent, out=a)
-                np.tanh(a, out=a)
-            h = a
+    h = h0
+    for t in range(steps):
+        a = hs[t]
+        np.matmul(h, w_hh_t, out=recurrent)
+        np.add(a, recurrent, out=a)
+        np.tanh(a, out=a)
+        h = a
     return Tape(x=x, initial=(h0,), outputs=hs, final=(hs[-1],), weights=w, saved={})
 
 
@@ -92,23 +105,32 @@ def rnn_reverse(
     steps, n, in_size = x.shape
     hidden = hs.shape[2]
     w_hh = np.ascontiguousarray(w[:, in_size:])
-    d_pre = np.empty_like(hs)
     dh = np.zeros((n, hidden), dtype=w.dtype) if grad_h is None else grad_h.copy()
-    fast = _fast.kernels()
+    fast = row_kernels(tape.x)
     if fast is not None:
-        gy = np.ascontiguousarray(grad_y)
-        if hidden * hidden * n <= _fast.FULL_LOOP_MAX_MACS:
-            fast.rnn_loop_back(w_hh, dh, gy, hs, d_pre)
-        else:
+        # the states as rows h_0 .. h_T: the compiled forward's own array, else a copy
+        h_rows = tape.saved.get("h_rows")
+        if h_rows is None:
+            h_rows = np.concatenate([tape.initial[0][None], hs]).reshape(-1, hidden)
+        (d_pre,) = carve(w.dtype, (steps * n, hidden))
+        gy = np.ascontiguousarray(grad_y).reshape(steps * n, hidden)
+        out_rows = h_rows[n:]
+        blas = loop_product(fast, hidden * hidden * n)
+        if blas is None:
             for t in range(steps - 1, -1, -1):
-                fast.rnn_cell_back(dh, gy[t], hs[t], d_pre[t])
-                np.matmul(d_pre[t], w_hh, out=dh)
-    else:
-        derivative = 1 - hs * hs  # tanh' for all steps at once
-        for t in range(steps - 1, -1, -1):
-            np.add(dh, grad_y[t], out=dh)
-            np.multiply(dh, derivative[t], out=d_pre[t])
-            np.matmul(d_pre[t], w_hh, out=dh)
+                block = slice(t * n, (t + 1) * n)
+                fast.rnn_step_back(dh, gy[block], out_rows[block], d_pre[block])
+                np.matmul(d_pre[block], w_hh, out=dh)
+        else:
+            fast.rnn_loop_back(w_hh, dh, gy, out_rows, d_pre, blas)
+        dw, db, dx = weight_grads(d_pre, d_pre, x, h_rows, w)
+        return dw, db, dx, dh
+    d_pre = np.empty_like(hs)
+    derivative = 1 - hs * hs  # tanh' for all steps at once
+    for t in range(steps - 1, -1, -1):
+        np.add(dh, grad_y[t], out=dh)
+        np.multiply(dh, derivative[t], out=d_pre[t])
+        np.matmul(d_pre[t], w_hh, out=dh)
     flat = d_pre.reshape(steps * n, hidden)
     h_prev = np.concatenate([tape.initial[0][None], hs[:-1]]).reshape(steps * n, hidden)
     dw = np.concatenate([flat.T @ x.reshape(steps * n, in_size), flat.T @ h_prev], axis=1)

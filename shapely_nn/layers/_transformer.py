@@ -13,7 +13,8 @@ Speed: the encoder layer's forward takes all its work arrays (the ones its cache
 allocation and its backward its temporaries from another (``_workspace``); the sub-layers write
 into them with ``out=``, heads are strided views of the projection rows, and biases, residuals
 and the layer norms are applied in place. The decoder layer uses the same sub-layer kernels,
-each with its own allocation.
+each with its own allocation. With the compiled kernels, the encoder layer's call (inference,
+unmasked) runs its own lean path (``TransformerEncoderLayer._call_compiled``).
 """
 
 from __future__ import annotations
@@ -27,9 +28,8 @@ import numpy as np
 from shapely_nn._shape import ShapeError
 from shapely_nn._tensor import DTypeError, Tensor, array_of, optional_array_of
 from shapely_nn.guards import require_positive, require_size
-from shapely_nn.layers._activations import (
-    ActivationName,
-)
+from shapely_nn.layers import _fast
+from shapely_nn.layers._activations import ActivationName, apply_activation
 from shapely_nn.layers._attention import blocked_mask
 from shapely_nn.layers._base import Array, GradRecord, Layer, Rng, as_generator
 from shapely_nn.layers._feedforward import (
@@ -167,6 +167,11 @@ class TransformerEncoderLayer(_Sizes, Layer, Generic[Embed, Heads, FF]):
     activation: ActivationName
     dropout: float
 
+    if TYPE_CHECKING:
+        # For checkers other than mypy, which widen literal sizes without a declared type in
+        # sight (see Linear.__new__).
+        def __new__(cls, *args: Any, **kwargs: Any) -> TransformerEncoderLayer[Any, Any, Any]: ...
+
     def __init__(
         self,
         embed_dim: Embed,
@@ -201,6 +206,18 @@ class TransformerEncoderLayer(_Sizes, Layer, Generic[Embed, Heads, FF]):
         rng: np.random.Generator | None = None,
     ) -> tuple[Tensor[*Batch, SeqLen, Embed], TransformerEncoderLayerCache]:
         """Forward pass that also returns what ``backward`` needs; ``rng`` turns on dropout."""
+        a, blocked = self._prepare(x, key_padding_mask, attn_mask, causal)
+        y, cache = self._forward_rows(a, blocked, rng)
+        return Tensor(y.reshape(a.shape)), cache
+
+    def _prepare(
+        self,
+        x: Tensor[*tuple[Any, ...]],
+        key_padding_mask: Tensor[*tuple[Any, ...]] | None,
+        attn_mask: Tensor[*tuple[Any, ...]] | None,
+        causal: bool,
+    ) -> tuple[Array, Array | None]:
+        """The boundary checks of a call: the checked input and the blocked mask (or None)."""
         a = _check_sequence(self._name(), "x", x, self.embed_dim, self.norm1.weight.dtype)
         batch_shape, seq_len = a.shape[:-2], a.shape[-2]
         blocked = blocked_mask(
@@ -212,8 +229,7 @@ class TransformerEncoderLayer(_Sizes, Layer, Generic[Embed, Heads, FF]):
             attn_mask=_mask_array(self._name(), "attn_mask", attn_mask),
             where=self._name(),
         )
-        y, cache = self._forward_rows(a, blocked, rng)
-        return Tensor(y.reshape(a.shape)), cache
+        return a, blocked
 
     def _forward_rows(
         self, a: Array, blocked: Array | None, rng: np.random.Generator | None
@@ -264,9 +280,49 @@ class TransformerEncoderLayer(_Sizes, Layer, Generic[Embed, Heads, FF]):
         causal: bool = False,
     ) -> Tensor[*Batch, SeqLen, Embed]:
         """Deterministic forward pass, ``[*B, SeqLen, Embed] -> [*B, SeqLen, Embed]``."""
-        y, _ = self.forward(
-            x, key_padding_mask=key_padding_mask, attn_mask=attn_mask, causal=causal
-        )
+        a, blocked = self._prepare(x, key_padding_mask, attn_mask, causal)
+        y = None
+        if blocked is None:
+            y = _fast.try_compiled(lambda fast: self._call_compiled(fast, a))
+        if y is None:
+            y, _ = self._forward_rows(a, blocked, None)
+        return Tensor(y.reshape(a.shape))
+
+    def _call_compiled(self, fast: Any, a: Array) -> Array | None:
+        """Inference on a checked ``[*B, T, E]`` array by the compiled kernels (unmasked).
+
+        Each bias add, residual add and layer norm is fused into one pass over rows: the
+        attention's output bias (with the values' bias folded in, see ``attend_compiled``) and
+        residual into the first norm, the first linear layer's bias into its ReLU, the second's
+        bias and residual into the last norm.
+        """
+        if not fast.HAS_BLAS:
+            return None
+        e, ff = self.embed_dim, self.ff_dim
+        n, t = math.prod(a.shape[:-2]), a.shape[-2]
+        rows, dtype = n * t, a.dtype
+        x = a.reshape(rows, e)
+        attn = self.self_attn
+        shapes = attn.call_work("self", n, t, t) | {"sum": (rows, e), "h1": (rows, e)}
+        work = carve_named(dtype, shapes | {"pre": (rows, ff)})
+        out_bias = attn.attend_compiled(fast, "self", (x,), t, t, work)
+        attended, h1, pre = work["sum"], work["h1"], work["pre"]
+        np.matmul(work["merged"], attn.out_proj.weight.T, out=attended)
+        eps1 = np.full(1, self.norm1.eps, dtype=dtype)
+        fast.add_layernorm_rows(attended, x, out_bias, self.norm1.weight, self.norm1.bias, eps1, h1)
+        np.matmul(h1, self.linear1.weight.T, out=pre)
+        if self.activation == "relu":
+            fast.bias_relu_rows(pre, self.linear1.bias)
+            act = pre
+        else:
+            pre += self.linear1.bias
+            act = apply_activation(self.activation, pre)
+        ff_out = work["sum"]  # the attention's output is spent
+        np.matmul(act, self.linear2.weight.T, out=ff_out)
+        y = np.empty((rows, e), dtype=dtype)  # its own array: a view would keep the work alive
+        eps2 = np.full(1, self.norm2.eps, dtype=dtype)
+        norm2 = self.norm2
+        fast.add_layernorm_rows(ff_out, h1, self.linear2.bias, norm2.weight, norm2.bias, eps2, y)
         return y
 
     def backward(
@@ -395,6 +451,11 @@ class TransformerDecoderLayer(_Sizes, Layer, Generic[Embed, Heads, FF]):
     norm3: LayerNorm[Any]
     activation: ActivationName
     dropout: float
+
+    if TYPE_CHECKING:
+        # For checkers other than mypy, which widen literal sizes without a declared type in
+        # sight (see Linear.__new__).
+        def __new__(cls, *args: Any, **kwargs: Any) -> TransformerDecoderLayer[Any, Any, Any]: ...
 
     def __init__(
         self,

@@ -19,6 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 BUGS = EXAMPLES / "bugs"
+# Correct programs for the other checkers only (what the examples do not cover).
+PROGRAMS = Path(__file__).resolve().parent / "programs"
 COURSE = ROOT / "docs" / "course"
 PACKAGE = ROOT / "shapely_nn"
 CHECKERS = ("pyright", "basedpyright")

@@ -10,6 +10,7 @@ from _other_checkers import (
     CHECKERS,
     EXAMPLES,
     PACKAGE,
+    PROGRAMS,
     Finding,
     binary,
     course_programs,
@@ -39,8 +40,10 @@ def course(checker_work: Path) -> list[Path]:
 
 @pytest.fixture(scope="session")
 def program_errors(checker: str, checker_work: Path, course: list[Path]) -> list[Finding]:
-    """The checker's errors in standard mode on the examples, the course and the gallery."""
+    """The checker's errors in standard mode on the examples, the course, the gallery and the
+    checker-only programs."""
     files = sorted(EXAMPLES.glob("*.py")) + course + sorted(BUGS.glob("*.py"))
+    files += sorted(PROGRAMS.glob("*.py"))
     return run(checker, files, "standard", checker_work)
 
 

@@ -1,13 +1,12 @@
 """The compiled recurrent kernels give the NumPy kernels' results, forward and backward.
 
-float64 to 1e-10 relative, float32 to 1e-5, for every fused layer, on both compiled variants:
-the whole loop compiled (small sizes) and the BLAS product per step with a fused step kernel.
+float64 to 1e-10 relative, float32 to 1e-5, for every fused layer, on each compiled variant of
+a time loop (the ``variant`` fixture, ``conftest.py``).
 Skipped only when numba is not installed (the ``test`` extra installs it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numba  # noqa: F401  (the test extra installs it: no skip)
@@ -30,14 +29,6 @@ from shapely_nn.train import gradcheck
 SEQUENCES = {"RNN": RNN, "GRU": GRU, "LSTM": LSTM}
 CELLS = {"RNN": RNNCell, "GRU": GRUCell, "LSTM": LSTMCell}
 TOLERANCE = {np.float64: 1e-10, np.float32: 1e-5}
-
-
-@pytest.fixture(params=["whole loop", "step kernel"])
-def variant(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Both compiled variants: the time loop compiled, or one fused kernel per step."""
-    limit = 1 << 40 if request.param == "whole loop" else 0
-    monkeypatch.setattr(_fast, "FULL_LOOP_MAX_MACS", limit)
-    yield request.param
 
 
 def assert_rel(a: Any, b: Any, rtol: float, what: str) -> None:
@@ -253,3 +244,17 @@ def test_compiled_softmax_rows_sum_to_one_and_survive_large_scores() -> None:
     np.testing.assert_allclose(rows[1], 1 / 3, rtol=1e-6)
     expected = np.exp(np.array([0.0, -1.0, -88.0])) / np.exp(np.array([0.0, -1.0, -88.0])).sum()
     np.testing.assert_allclose(rows[2], expected, rtol=1e-6, atol=1e-30)
+
+
+@pytest.mark.parametrize("kind", list(SEQUENCES))
+def test_an_empty_batch_runs_as_on_numpy(kind: str) -> None:
+    layer: Any = SEQUENCES[kind](3, 4, rng=1)
+    x: Tensor[Any, Any, Any] = Tensor(np.zeros((5, 0, 3), np.float32))
+    shapes = []
+    for fast in (False, True):
+        with _fast.fast_kernels(fast):
+            y, final = layer.run(x)
+            finals = final if isinstance(final, tuple) else (final,)
+            shapes.append((layer(x).shape, y.shape, *(s.shape for s in finals)))
+    assert shapes[0] == shapes[1]
+    assert shapes[1][0] == (5, 0, 4)

@@ -157,3 +157,48 @@ def test_a_failing_row_kernel_falls_back(monkeypatch: pytest.MonkeyPatch) -> Non
     with pytest.warns(_fast.FastKernelWarning, match="compiled kernel failed"):
         got = layer(x).numpy()
     np.testing.assert_array_equal(got, expected)
+
+
+_WITHOUT_BLAS = """
+import ctypes, numba, llvmlite.binding  # these load their own libraries first
+import numpy as np
+
+def refuse(*args, **kwargs):
+    raise OSError("simulated: no library to search for BLAS symbols")
+
+ctypes.CDLL = refuse
+from shapely_nn import Tensor
+from shapely_nn.layers import MultiHeadAttention, _fast
+from shapely_nn.modules import LSTM
+
+assert _fast.kernels() is not None and not _fast.kernels().HAS_BLAS
+rng = np.random.default_rng(0)
+cases = [
+    (LSTM(3, 40, rng=0, dtype=np.float64), Tensor(rng.standard_normal((5, 30, 3)))),
+    (MultiHeadAttention(8, 2, rng=0, dtype=np.float64), Tensor(rng.standard_normal((2, 5, 8)))),
+]
+for layer, x in cases:
+    compiled = layer(x).numpy()
+    with _fast.fast_kernels(False):
+        np.testing.assert_allclose(compiled, layer(x).numpy(), rtol=1e-10)
+print("ok")
+"""
+
+
+def test_the_kernels_run_without_numpys_blas() -> None:
+    """Where NumPy links no ILP64 CBLAS the kernels still load (stubs stand in for BLAS's names,
+    never called) and every layer gives the NumPy result, with products from NumPy."""
+    import subprocess
+    import sys
+
+    import numba  # noqa: F401  (the test extra installs it: no skip)
+
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-c", _WITHOUT_BLAS],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"

@@ -94,7 +94,7 @@ def test_call_gives_forward_output(name: str, fast: bool) -> None:
 
 
 @pytest.mark.parametrize("kind", [RNN, GRU, LSTM])
-def test_run_gives_forward_final_state(kind: Any) -> None:
+def test_run_gives_forward_final_state(kind: Any, variant: str) -> None:
     layer = kind(3, 5, rng=0, dtype=F64)
     x = _t(6, 2, 3)
     y, final = layer.run(x)
