@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
+from typing import Any, TypeVar
 
 from mypy.build import PRI_LOW
 from mypy.nodes import Import, MypyFile, TypeInfo
@@ -41,8 +42,16 @@ from shapely_nn.mypy_plugin._scope import Scope
 from shapely_nn.mypy_plugin._shapes import ADD, ARITH, MUL, TENSOR, Infos
 
 TENSOR_MODULE = TENSOR.rsplit(".", 1)[0]
+R = TypeVar("R")
+# The names whose annotations the plugin reads (every other name: no type-analyze hook).
+_ANALYZED = frozenset((*ARITH, TENSOR, *ANNOTATED))
+# Where the dims the plugin writes into a jaxtyping annotation live (``Add`` for ``"i+h"``): a
+# module that imports nothing else of the package, so a NumPy program pays for loading it
+# alone from mypy's cache, not for shapely_nn and everything it imports.
+DIMS_MODULE = ADD.rsplit(".", 1)[0]
 
 __all__ = [
+    "DIMS_MODULE",
     "NEWEST_MYPY",
     "OLDEST_MYPY",
     "SHAPE",
@@ -79,11 +88,19 @@ class ShapelyPlugin(Plugin):
     def __init__(self, options: object) -> None:
         super().__init__(options)  # type: ignore[arg-type]
         self._infos: Infos | None = None
+        # The same without Tensor, for a NumPy program that never loads shapely_nn._tensor.
+        self._array_infos: Infos | None = None
         # Names whose type-analyze hook is switched off while mypy analyses them itself.
         self._default_for: set[str] = set()
         self._calls = CallChecker(self.infos)
         daemon = bool(getattr(options, "fine_grained_incremental", False))
         self._scope = Scope(self.lookup_fully_qualified, revalidate=daemon)
+        # mypy asks for a callee's hook on every call, and on every item it tries of an
+        # overloaded one: the answer for a name is built once. Not in the daemon, whose
+        # definitions (and so the scope's verdicts) change between runs.
+        self._kept: dict[str, dict[str, Any]] | None = None
+        if not daemon:
+            self._kept = {kind: {} for kind in ("analyze", "fsig", "msig", "function", "method")}
         # mypy's own plugin, asked for the same names so that ours never shadows it.
         self._mypy = DefaultPlugin(options)  # type: ignore[arg-type]
         self._digest = source_digest(SOURCES)
@@ -99,15 +116,33 @@ class ShapelyPlugin(Plugin):
 
     def infos(self) -> Infos | None:
         """The TypeInfos of Tensor, Add, Mul, int and tuple, once they are loaded."""
-        if self._infos is None:
-            found = [self._info(name) for name in (TENSOR, ADD, MUL, "builtins.int")]
-            tuple_info = self._info("builtins.tuple")
-            if any(i is None for i in found) or tuple_info is None:
-                return None
-            tensor, add, mul, int_info = found
-            assert tensor and add and mul and int_info
-            self._infos = Infos(tensor, add, mul, Instance(int_info, []), tuple_info)
+        if self._infos is not None:
+            return self._infos
+        modules = self._modules
+        if modules is not None and TENSOR_MODULE not in modules:
+            return self._array_infos or self._infos_without_tensor()
+        found = [self._info(name) for name in (TENSOR, ADD, MUL, "builtins.int")]
+        tuple_info = self._info("builtins.tuple")
+        if any(i is None for i in found) or tuple_info is None:
+            return None
+        tensor, add, mul, int_info = found
+        assert tensor and add and mul and int_info
+        self._infos = Infos(tensor, add, mul, Instance(int_info, []), tuple_info)
         return self._infos
+
+    def _infos_without_tensor(self) -> Infos | None:
+        """Infos for arrays alone, while Tensor is not loaded (a NumPy program).
+
+        Its ``tensor`` is never read: only a Tensor type leads there, and a program with one
+        has loaded Tensor's module, when ``infos`` answers the full set instead.
+        """
+        found = [self._info(name) for name in (ADD, MUL, "builtins.int", "builtins.tuple")]
+        if any(i is None for i in found):
+            return None
+        add, mul, int_info, tuple_info = found
+        assert add and mul and int_info and tuple_info
+        self._array_infos = Infos(add, add, mul, Instance(int_info, []), tuple_info)
+        return self._array_infos
 
     def _info(self, fullname: str) -> TypeInfo | None:
         sym = self.lookup_fully_qualified(fullname)
@@ -123,8 +158,11 @@ class ShapelyPlugin(Plugin):
     # ---- annotations --------------------------------------------------------------
     def get_type_analyze_hook(self, fullname: str) -> Callable[[AnalyzeTypeContext], Type] | None:
         """Normal form for ``Add``/``Mul``/``FloorDiv``; validation for ``Tensor``."""
-        if fullname in self._default_for:
+        if fullname in self._default_for or fullname not in _ANALYZED:
             return None
+        return self._cached("analyze", self._analyze_hook, fullname)
+
+    def _analyze_hook(self, fullname: str) -> Callable[[AnalyzeTypeContext], Type] | None:
         if fullname in ARITH:
             return guarded(self._arith_hook(fullname))
         if fullname == TENSOR:
@@ -146,7 +184,7 @@ class ShapelyPlugin(Plugin):
         for imp in file.imports:
             ids = [i for i, _ in imp.ids] if isinstance(imp, Import) else [getattr(imp, "id", "")]
             if any(i == "jaxtyping" or i.startswith("jaxtyping.") for i in ids):
-                return [(PRI_LOW, TENSOR_MODULE, -1)]
+                return [(PRI_LOW, DIMS_MODULE, -1)]
         return []
 
     def _arith_hook(self, fullname: str) -> Callable[[AnalyzeTypeContext], Type]:
@@ -156,18 +194,29 @@ class ShapelyPlugin(Plugin):
         return hook
 
     # ---- calls --------------------------------------------------------------------
-    def _involves(self, fullname: str) -> bool:
-        """May a call of ``fullname`` involve a shape? Never, in a program without Tensor."""
+    def _shapes_loaded(self) -> bool:
+        """Whether the program can have a shape: Tensor, or the dims of jaxtyping's arrays."""
         modules = self._modules
-        if modules is not None and TENSOR_MODULE not in modules:
-            return False
-        return self._scope.involves(fullname)
+        return modules is None or TENSOR_MODULE in modules or DIMS_MODULE in modules
+
+    def _involves(self, fullname: str) -> bool:
+        """May a call of ``fullname`` involve a shape? Never, in a program without shapes."""
+        return self._shapes_loaded() and self._scope.involves(fullname)
 
     def _numpy_result(self, fullname: str) -> bool:
         """A NumPy callee whose result may meet a declared shape (``y: Float[...] = f(x)``)."""
-        modules = self._modules
-        loaded = modules is None or TENSOR_MODULE in modules
-        return loaded and fullname.startswith("numpy.")
+        return fullname.startswith("numpy.") and self._shapes_loaded()
+
+    def _cached(self, kind: str, make: Callable[[str], R | None], fullname: str) -> R | None:
+        """``make(fullname)``, kept per name once the program's shape modules are loaded."""
+        kept = self._kept[kind] if self._kept is not None else None
+        if kept is not None and fullname in kept:
+            known: R | None = kept[fullname]
+            return known
+        hook = make(fullname)
+        if kept is not None and self._shapes_loaded():
+            kept[fullname] = hook
+        return hook
 
     # Each hook is handed out only for a callee that can involve a shape (``_scope``), and
     # runs after mypy's own default-plugin hook for the same name, if there is one, so that
@@ -176,6 +225,11 @@ class ShapelyPlugin(Plugin):
         self, fullname: str
     ) -> Callable[[FunctionSigContext], FunctionLike] | None:
         """Erase shapes before mypy checks the arguments of a callee with shapes."""
+        return self._cached("fsig", self._function_signature_hook, fullname)
+
+    def _function_signature_hook(
+        self, fullname: str
+    ) -> Callable[[FunctionSigContext], FunctionLike] | None:
         if fullname in _ops.FUNCTIONS or fullname in _numpy_ops.FUNCTIONS:
             return None
         if not self._involves(fullname):
@@ -187,6 +241,11 @@ class ShapelyPlugin(Plugin):
         self, fullname: str
     ) -> Callable[[MethodSigContext], FunctionLike] | None:
         """As for functions, for methods and operators."""
+        return self._cached("msig", self._method_signature_hook, fullname)
+
+    def _method_signature_hook(
+        self, fullname: str
+    ) -> Callable[[MethodSigContext], FunctionLike] | None:
         if fullname in _numpy_ops.METHODS and self._numpy_result(fullname):
             return guarded(_numpy_ops.loose_signature)
         if fullname in _ops.METHODS or fullname in _numpy_ops.METHODS:
@@ -198,33 +257,41 @@ class ShapelyPlugin(Plugin):
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
         """Computed shapes of the tensor ops; strict unification for other shape callees."""
+        return self._cached("function", self._function_hook, fullname)
+
+    def _function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
         op = _ops.FUNCTIONS.get(fullname)
         array_op = _numpy_ops.FUNCTIONS.get(fullname)
         if op is not None:
-            hook = partial(_ops.run_function, op, self.infos)
+            hook = against_context(partial(_ops.run_function, op, self.infos))
         elif array_op is not None and self._numpy_result(fullname):
+            # Compares its answer with the declared type itself, to answer once per call.
             hook = partial(_numpy_ops.run, array_op, self.infos)
         elif self._involves(fullname) or self._numpy_result(fullname):
-            hook = partial(self._calls.function, fullname)
+            hook = against_context(partial(self._calls.function, fullname))
         else:
             return None
         theirs = self._mypy.get_function_hook(fullname)
-        return after(theirs, "default_return_type", guarded(against_context(hook)))
+        return after(theirs, "default_return_type", guarded(hook))
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
         """Computed shapes of tensor methods; strict unification for other shape methods."""
+        return self._cached("method", self._method_hook, fullname)
+
+    def _method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
         op = _ops.METHODS.get(fullname)
         array_op = _numpy_ops.METHODS.get(fullname)
         if op is not None:
-            hook = partial(_ops.run_method, op, self.infos)
+            hook = against_context(partial(_ops.run_method, op, self.infos))
         elif array_op is not None and self._numpy_result(fullname):
+            # Compares its answer with the declared type itself, to answer once per call.
             hook = partial(_numpy_ops.run, array_op, self.infos)
         elif self._involves(fullname) or self._numpy_result(fullname):
-            hook = partial(self._calls.method, fullname)
+            hook = against_context(partial(self._calls.method, fullname))
         else:
             return None
         theirs = self._mypy.get_method_hook(fullname)
-        return after(theirs, "default_return_type", guarded(against_context(hook)))
+        return after(theirs, "default_return_type", guarded(hook))
 
     def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
         """``Tensor.T`` swaps the last two dims; an ndarray's ``.T`` reverses them all."""

@@ -12,6 +12,7 @@ jaxtyping binds it at run time. What the plugin does not model stays gradual (``
 from __future__ import annotations
 
 import ast
+import functools
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -82,8 +83,10 @@ def dim_string(arg: Type) -> str | None:
     return None
 
 
-def parse_dims(spec: str) -> list[Token] | str:
-    """jaxtyping's dim string as tokens, or why jaxtyping itself would refuse it."""
+@functools.lru_cache(maxsize=1024)
+def parse_dims(spec: str) -> tuple[Token, ...] | str:
+    """jaxtyping's dim string as tokens, or why jaxtyping itself would refuse it (memoised:
+    a program spells the same few shapes over and over)."""
     tokens: list[Token] = []
     variadic = 0
     for word in spec.split():
@@ -94,7 +97,7 @@ def parse_dims(spec: str) -> list[Token] | str:
         tokens.append(token)
     if variadic > 1:
         return "at most one variadic dim (*name or ...) per array"
-    return tokens
+    return tuple(tokens)
 
 
 def _token(word: str) -> Token | str:

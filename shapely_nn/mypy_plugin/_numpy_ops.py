@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from mypy.nodes import (
     ARG_POS,
     CallExpr,
+    Context,
     EllipsisExpr,
     Expression,
     IntExpr,
@@ -44,6 +45,7 @@ from mypy.types import (
 )
 
 from shapely_nn._dims import Dim, add, floordiv, mul
+from shapely_nn.mypy_plugin._context import check_context
 from shapely_nn.mypy_plugin._ops import (
     NOT_STATIC,
     OpCall,
@@ -54,7 +56,7 @@ from shapely_nn.mypy_plugin._ops import (
     resolve_axis,
     swap,
 )
-from shapely_nn.mypy_plugin._report import fail_past_overload_trials
+from shapely_nn.mypy_plugin._report import fail_past_overload_trials, reported_at
 from shapely_nn.mypy_plugin._shapes import (
     NDARRAY,
     Bad,
@@ -83,6 +85,7 @@ class ArrayCall(OpCall):
 
     template: Instance | None = None
     has_dims: bool = False
+    failed: bool = False
 
     def shape_of_type(self, t: Type) -> Shape | None:
         """An array's shape; ``()`` for a Python number; ``None`` for anything else."""
@@ -125,6 +128,7 @@ class ArrayCall(OpCall):
 
     def fail(self, reason: str) -> Type:
         """Report under ``shape``; the result is an array of unknown shape (no cascade)."""
+        self.failed = True
         fail_past_overload_trials(self.ctx.api, reason, self.ctx.context)
         base = self._base()
         if base is None:
@@ -851,9 +855,58 @@ FUNCTIONS: dict[str, Rule] = {
 def run(
     rule: Rule, infos: Callable[[], Infos | None], ctx: FunctionContext | MethodContext
 ) -> Type:
-    """Apply a NumPy op's rule."""
+    """Apply a NumPy op's rule, then compare its answer with the declared type it meets."""
     found = infos()
-    return ctx.default_return_type if found is None else rule(ArrayCall(ctx, found))
+    if found is None:
+        return check_context(ctx, ctx.default_return_type)
+    context, expected = ctx.context, _type_context(ctx.api)
+    receiver = ctx.type if isinstance(ctx, MethodContext) else None
+    key = (rule, found, receiver, ctx.default_return_type, ctx.arg_types, ctx.callee_arg_names)
+    # A line that has a shape error already answers differently (``check_context``).
+    reported = reported_at(ctx.api, context.line)
+    kept = None if reported else _ANSWERS.get(id(context))
+    if kept is not None and kept.context is context and kept.key == key:
+        if kept.answer is not None and kept.expected is expected:
+            return kept.answer
+        result = kept.result
+    else:
+        call = ArrayCall(ctx, found)
+        result = rule(call)
+        # Kept only if nothing was reported: a report must be made again on the next item.
+        kept = None if call.failed or reported else _Kept(context, key, result)
+        if kept is not None:
+            if len(_ANSWERS) > 4096:
+                _ANSWERS.clear()
+            _ANSWERS[id(context)] = kept
+    answer = check_context(ctx, result)
+    if kept is not None and answer is not expected:
+        kept.expected, kept.answer = expected, answer
+    return answer
+
+
+@dataclass
+class _Kept:
+    """A rule's result for one call, and its answer against the last declared type met."""
+
+    context: Context
+    key: object
+    result: Type
+    expected: Type | None = None
+    answer: Type | None = None
+
+
+# NumPy's operators have dozens of overload items, and with an array of unknown dtype mypy
+# tries every one (each matches: ``loose_signature``), calling the hook each time with the
+# same operands; mypy also checks one expression again in each type context it meets. The
+# rule's result is kept per call expression (kept alive, so that its id stays its own) while
+# the item's types are the same, and compared again only with another declared type.
+_ANSWERS: dict[int, _Kept] = {}
+
+
+def _type_context(api: object) -> Type | None:
+    """The declared type the expression being checked meets (``check_context`` reads it)."""
+    stack = getattr(getattr(api, "expr_checker", None), "type_context", None)
+    return stack[-1] if stack else None
 
 
 def loose_signature(ctx: MethodSigContext) -> FunctionLike:
@@ -864,12 +917,27 @@ def loose_signature(ctx: MethodSigContext) -> FunctionLike:
     result. With a known dtype NumPy's signature stays, and with it NumPy's dtype.
     """
     sig = ctx.default_signature
-    p = get_proper_type(ctx.type)
-    if not (isinstance(p, Instance) and p.type.fullname == NDARRAY and array_has_dims(p)):
+    if not _loose(get_proper_type(ctx.type)):
         return sig
-    if not _unknown_dtype(p):
-        return sig
-    any_type = AnyType(TypeOfAny.special_form)
-    return sig.copy_modified(
-        arg_types=[any_type] * len(sig.arg_types), ret_type=any_type, variables=[]
+    return sig.copy_modified(arg_types=[_ANY] * len(sig.arg_types), ret_type=_ANY, variables=[])
+
+
+# mypy asks ``loose_signature`` once per overload item with the same receiver type.
+_LOOSE: dict[int, tuple[object, bool]] = {}
+
+
+def _loose(p: object) -> bool:
+    """An array with dims and no known dtype (memoised by the type object)."""
+    hit = _LOOSE.get(id(p))
+    if hit is not None and hit[0] is p:
+        return hit[1]
+    verdict = (
+        isinstance(p, Instance)
+        and p.type.fullname == NDARRAY
+        and array_has_dims(p)
+        and _unknown_dtype(p)
     )
+    if len(_LOOSE) > 512:
+        _LOOSE.clear()
+    _LOOSE[id(p)] = (p, verdict)
+    return verdict
