@@ -16,10 +16,16 @@ import types
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from beartype import beartype
-from beartype.roar import BeartypeDecorHintException
+if TYPE_CHECKING:
+    # Type checkers need not read beartype (hundreds of modules in every user's mypy run).
+    def beartype(fn: Callable[..., Any], /) -> Callable[..., Any]: ...
+
+    BeartypeDecorHintException: type[Exception]
+else:
+    from beartype import beartype
+    from beartype.roar import BeartypeDecorHintException
 
 from shapely_nn._dims import Dim, DimLike, evaluate, format_dim, solve
 from shapely_nn._shape import ShapeError

@@ -17,10 +17,16 @@ Each rule is a ``reason_*`` function returning ``None`` or the message; the call
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
-from beartype.vale import Is
+
+if TYPE_CHECKING:
+    # Type checkers need not read beartype (hundreds of modules in every user's mypy run):
+    # ``Is[...]`` is ``Annotated`` metadata, opaque to them.
+    Is: Any
+else:
+    from beartype.vale import Is
 
 __all__ = [
     "GuardError",
