@@ -28,12 +28,12 @@ from shapely_nn.layers._recurrent_base import (
     HiddenStateCell,
     RecurrentParameters,
     Tape,
-    blocks_of_columns,
     flat_gates,
     input_projection,
     loop_product,
     row_kernels,
-    time_major_rows,
+    saved_as_columns,
+    saved_as_rows,
     weight_grads,
 )
 from shapely_nn.layers._workspace import carve, column_sums
@@ -207,29 +207,8 @@ def _fast_run(
     )
 
 
-def _saved_as_rows(tape: Tape) -> dict[str, Array]:
-    """The tape's arrays in the compiled kernels' rows (converted if the NumPy loop made it)."""
-    if "gate_rows" in tape.saved:
-        return tape.saved
-    saved = tape.saved
-    return {
-        "gate_rows": time_major_rows(saved["gates"]),
-        "hidden_candidate_rows": time_major_rows(saved["hidden_candidate"]),
-        "h_rows": time_major_rows(saved["hs"]),
-    }
-
-
-def _saved_as_columns(tape: Tape) -> dict[str, Array]:
-    """The tape's arrays in the NumPy loop's layout (converted if the compiled kernels made it)."""
-    if "gates" in tape.saved:
-        return tape.saved
-    n = tape.x.shape[1]
-    saved = tape.saved
-    return {
-        "gates": blocks_of_columns(saved["gate_rows"], n),
-        "hidden_candidate": blocks_of_columns(saved["hidden_candidate_rows"], n),
-        "hs": blocks_of_columns(saved["h_rows"], n),
-    }
+# The tape's arrays: the NumPy loop's name -> the compiled kernels' rows.
+_SAVED = {"gates": "gate_rows", "hidden_candidate": "hidden_candidate_rows", "hs": "h_rows"}
 
 
 def gru_reverse(
@@ -244,7 +223,7 @@ def gru_reverse(
     hidden = tape.outputs.shape[2]
     w_hh_t = np.ascontiguousarray(w[:, in_size:].T)  # [H, 3H]
     dh = np.zeros((hidden, n), dtype=w.dtype) if grad_h is None else grad_h.T.copy()
-    saved = _saved_as_columns(tape)
+    saved = saved_as_columns(tape, _SAVED)
     gates, hn = saved["gates"], saved["hidden_candidate"]
     # Every work array of the pass from one allocation (fresh separate arrays page-fault;
     # see _workspace): NumPy-path factors and temporaries, gate grads, flat grads, h_{t-1}.
@@ -284,7 +263,7 @@ def _fast_reverse(
     x, w = tape.x, tape.weights
     steps, n, in_size = x.shape
     hidden = tape.outputs.shape[2]
-    saved = _saved_as_rows(tape)
+    saved = saved_as_rows(tape, _SAVED)
     gates, hn, hs = saved["gate_rows"], saved["hidden_candidate_rows"], saved["h_rows"]
     w_hh = np.ascontiguousarray(w[:, in_size:])  # [3H, H]
     dh = np.zeros((n, hidden), dtype=w.dtype) if grad_h is None else grad_h.copy()

@@ -28,7 +28,6 @@ from shapely_nn.layers._recurrent_base import (
     RecurrentCache,
     RecurrentParameters,
     Tape,
-    blocks_of_columns,
     concat_backward,
     concat_call,
     concat_forward,
@@ -39,7 +38,8 @@ from shapely_nn.layers._recurrent_base import (
     run_backward,
     run_forward,
     run_inference,
-    time_major_rows,
+    saved_as_columns,
+    saved_as_rows,
     weight_grads,
 )
 from shapely_nn.layers._workspace import carve
@@ -245,31 +245,17 @@ def _numpy_loop(
         np.multiply(a[:hidden], tc, out=hs[t + 1])
 
 
+# The tape's arrays: the NumPy loop's name -> the compiled kernels' rows.
+_SAVED = {"gates": "gate_rows", "cells": "cell_rows", "tanh_cells": "tanh_cell_rows"}
+
+
 def _saved_as_rows(tape: Tape) -> dict[str, Array]:
-    """The tape's arrays in the compiled kernels' rows (converted if the NumPy loop made it)."""
+    """As ``saved_as_rows``, with the hidden states' rows, which the NumPy loop keeps as the
+    outputs after the initial state."""
     if "gate_rows" in tape.saved:
         return tape.saved
-    saved = tape.saved
     h_rows = np.concatenate([tape.initial[0][None], tape.outputs])
-    return {
-        "gate_rows": time_major_rows(saved["gates"]),
-        "cell_rows": time_major_rows(saved["cells"]),
-        "tanh_cell_rows": time_major_rows(saved["tanh_cells"]),
-        "h_rows": h_rows.reshape(-1, h_rows.shape[-1]),
-    }
-
-
-def _saved_as_columns(tape: Tape) -> dict[str, Array]:
-    """The tape's arrays in the NumPy loop's layout (converted if the compiled kernels made it)."""
-    if "gates" in tape.saved:
-        return tape.saved
-    n = tape.x.shape[1]
-    saved = tape.saved
-    return {
-        "gates": blocks_of_columns(saved["gate_rows"], n),
-        "cells": blocks_of_columns(saved["cell_rows"], n),
-        "tanh_cells": blocks_of_columns(saved["tanh_cell_rows"], n),
-    }
+    return {**saved_as_rows(tape, _SAVED), "h_rows": h_rows.reshape(-1, h_rows.shape[-1])}
 
 
 def lstm_reverse(
@@ -285,7 +271,7 @@ def lstm_reverse(
     w_hh_t = np.ascontiguousarray(w[:, in_size:].T)  # [H, 4H]
     dh = np.zeros((hidden, n), dtype=w.dtype) if grad_h is None else grad_h.T.copy()
     dc = np.zeros((hidden, n), dtype=w.dtype) if grad_c is None else grad_c.T.copy()
-    saved = _saved_as_columns(tape)
+    saved = saved_as_columns(tape, _SAVED)
     gates, tcs = saved["gates"], saved["tanh_cells"]
     # Every work array of the pass from one allocation (fresh separate arrays page-fault;
     # see _workspace): gate grads, two NumPy-path temporaries, the flat grads, h_{t-1}.

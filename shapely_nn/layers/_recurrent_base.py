@@ -269,6 +269,23 @@ def blocks_of_columns(rows: Array, n: int) -> Array:
     return np.ascontiguousarray(rows.reshape(-1, n, rows.shape[1]).transpose(0, 2, 1))
 
 
+def saved_as_rows(tape: Tape, names: dict[str, str]) -> dict[str, Array]:
+    """The tape's arrays in the compiled kernels' rows, ``names`` mapping each array of the
+    NumPy loop to its rows' name (converted only if the NumPy loop made the tape)."""
+    if next(iter(names.values())) in tape.saved:
+        return tape.saved
+    return {rows: time_major_rows(tape.saved[blocks]) for blocks, rows in names.items()}
+
+
+def saved_as_columns(tape: Tape, names: dict[str, str]) -> dict[str, Array]:
+    """The tape's arrays in the NumPy loop's layout (converted only if the compiled kernels
+    made the tape); ``names`` as for ``saved_as_rows``."""
+    if next(iter(names)) in tape.saved:
+        return tape.saved
+    n = tape.x.shape[1]
+    return {blocks: blocks_of_columns(tape.saved[rows], n) for blocks, rows in names.items()}
+
+
 def weight_grads(
     d_input: Array, d_hidden: Array, x: Array, h_rows: Array, w: Array
 ) -> tuple[Array, Array, Array]:
