@@ -56,6 +56,7 @@ from shapely_nn.mypy_plugin._ops import (
     resolve_axis,
     swap,
 )
+from shapely_nn.mypy_plugin._overloads import narrowed
 from shapely_nn.mypy_plugin._report import fail_past_overload_trials, reported_at
 from shapely_nn.mypy_plugin._shapes import (
     NDARRAY,
@@ -914,12 +915,53 @@ def loose_signature(ctx: MethodSigContext) -> FunctionLike:
 
     NumPy's overloads tell the dtypes apart; with the dtype unknown every one of them matches,
     and mypy would weigh them all against the shaped operands for nothing: the rule gives the
-    result. With a known dtype NumPy's signature stays, and with it NumPy's dtype.
+    result, the same for every item. With a known dtype NumPy's signature stays, and with it
+    NumPy's dtype. An elementwise ufunc called on such arrays (and Python numbers) alone is
+    loosened too: mypy would otherwise infer the operands again for each of its items.
     """
     sig = ctx.default_signature
-    if not _loose(get_proper_type(ctx.type)):
+    receiver = get_proper_type(ctx.type)
+    if not (_loose(receiver) or _ufunc_on_loose_arrays(ctx, receiver)):
         return sig
-    return sig.copy_modified(arg_types=[_ANY] * len(sig.arg_types), ret_type=_ANY, variables=[])
+    args: list[Type] = [_ANY] * len(sig.arg_types)
+    if sig.unpack_kwargs:
+        # ``**kwargs: Unpack[TypedDict]``: mypy reads the keywords off that TypedDict.
+        args[-1] = sig.arg_types[-1]
+    loose = sig.copy_modified(arg_types=args, ret_type=_ANY, variables=[])
+    return narrowed(ctx, loose)
+
+
+# The elementwise ufuncs, by their class in NumPy's stubs, and how many operands they take.
+_ELEMENTWISE = {_UFUNC + "_UFunc_Nin1_Nout1": 1, _UFUNC + "_UFunc_Nin2_Nout1": 2}
+
+
+def _ufunc_on_loose_arrays(ctx: MethodSigContext, receiver: object) -> bool:
+    """``np.tanh(x)``, ``np.maximum(x, 0.0)``: operands only, every array with dims and no
+    known dtype. The rule's answer then does not depend on the overload item.
+
+    The operands' types are read as mypy infers them next anyway (with no type context: an
+    operator or call is then taken from mypy's own cache).
+    """
+    if not isinstance(receiver, Instance):
+        return False
+    count = _ELEMENTWISE.get(receiver.type.fullname)
+    call = ctx.context
+    if count is None or not isinstance(call, CallExpr) or len(call.args) != count:
+        return False
+    if any(kind != ARG_POS for kind in call.arg_kinds):
+        return False
+    arrays = 0
+    for arg in call.args:
+        if not isinstance(arg, (NameExpr, OpExpr, CallExpr)):
+            return False
+        p = get_proper_type(ctx.api.get_expression_type(arg))
+        if isinstance(p, LiteralType):
+            p = p.fallback
+        if _loose(p):
+            arrays += 1
+        elif not (isinstance(p, Instance) and p.type.fullname in _NUMBERS):
+            return False
+    return arrays > 0
 
 
 # mypy asks ``loose_signature`` once per overload item with the same receiver type.
