@@ -36,6 +36,7 @@ from mypy.plugin import (
 )
 from mypy.types import (
     AnyType,
+    CallableType,
     FunctionLike,
     Instance,
     LiteralType,
@@ -923,12 +924,16 @@ def loose_signature(ctx: MethodSigContext) -> FunctionLike:
     receiver = get_proper_type(ctx.type)
     if not (_loose(receiver) or _ufunc_on_loose_arrays(ctx, receiver)):
         return sig
+    return narrowed(ctx, _loosened)
+
+
+def _loosened(sig: CallableType) -> CallableType:
+    """``sig`` taking and giving ``Any``."""
     args: list[Type] = [_ANY] * len(sig.arg_types)
     if sig.unpack_kwargs:
         # ``**kwargs: Unpack[TypedDict]``: mypy reads the keywords off that TypedDict.
         args[-1] = sig.arg_types[-1]
-    loose = sig.copy_modified(arg_types=args, ret_type=_ANY, variables=[])
-    return narrowed(ctx, loose)
+    return sig.copy_modified(arg_types=args, ret_type=_ANY, variables=[])
 
 
 # The elementwise ufuncs, by their class in NumPy's stubs, and how many operands they take.

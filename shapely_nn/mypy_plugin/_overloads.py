@@ -16,6 +16,7 @@ the one kept is never refused for its count where a later one would be accepted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from mypy.nodes import (
@@ -41,13 +42,14 @@ _ANY = AnyType(TypeOfAny.special_form)
 UNMATCHED = "__shapely_nn_later_overload_item__"
 
 
-def narrowed(ctx: MethodSigContext, loose: CallableType) -> CallableType:
-    """``loose`` for the first item that fits this call, an item no call fits after it."""
-    index = _item_index(ctx.default_signature)
-    actuals = _call_args(ctx.context)
-    if index is None or actuals is None:
-        return loose
-    key = (id(ctx.context), ctx.default_signature.name)
+def narrowed(ctx: MethodSigContext, loosen: Callable[[CallableType], CallableType]) -> CallableType:
+    """The item loosened if it is the first to fit the call; after that one, an item no call
+    fits."""
+    sig = ctx.default_signature
+    index = _item_index(sig)
+    if index is None:
+        return loosen(sig)
+    key = (id(ctx.context), sig.name)
     seen = _PASSES.get(key)
     # mypy hands the items of one call over in their order, with one receiver type object,
     # once per check of the call: an item at or before the last one seen starts another check.
@@ -57,24 +59,30 @@ def narrowed(ctx: MethodSigContext, loose: CallableType) -> CallableType:
         or seen.receiver is not ctx.type
         or index <= seen.index
     ):
+        call = _call_args(ctx.context)
+        if call is None:
+            return loosen(sig)
         if len(_PASSES) > 4096:
             _PASSES.clear()
-        seen = _PASSES[key] = _Pass(ctx.context, ctx.type, index, kept=False)
+        seen = _PASSES[key] = _Pass(ctx.context, ctx.type, call, index)
     seen.index = index
     if seen.kept:
-        return _never(loose)
-    seen.kept = _fits(ctx.args, loose, actuals)
+        return _never(sig, loosen)
+    loose = loosen(sig)
+    seen.kept = _fits(ctx.args, loose, seen.call)
     return loose
 
 
 @dataclass
 class _Pass:
-    """One check of a call: the last item index handed over, and whether one was kept."""
+    """One check of a call: its arguments, the last item index handed over, and whether an
+    item was kept."""
 
     context: Context
     receiver: object
+    call: tuple[dict[int, str | None], int]
     index: int
-    kept: bool
+    kept: bool = False
 
 
 # Per call expression and method name (``a - b`` may try ``__sub__``, then ``__rsub__``).
@@ -143,15 +151,31 @@ def _fits(
                 return False
             if keyword is not None and kind != ARG_STAR2 and keyword != name:
                 return False
+            # ``**kwargs: Unpack[TypedDict]`` takes only the TypedDict's keys.
+            if keyword is not None and kind == ARG_STAR2 and sig.unpack_kwargs:
+                return False
     return True
 
 
-def _never(sig: CallableType) -> CallableType:
-    """``sig`` with a required keyword-only parameter that no call passes."""
+def _never(sig: CallableType, loosen: Callable[[CallableType], CallableType]) -> CallableType:
+    """The item with a required keyword-only parameter that no call passes (one per item:
+    mypy drops it on the count alone, so neither its receiver nor its types are ever read)."""
+    hit = _NEVER.get(id(sig.definition))
+    if hit is not None and hit[0] is sig.definition:
+        return hit[1]
+    loose = loosen(sig)
     # Keyword-only parameters go before ``**kwargs``, if there is one.
-    at = sig.arg_kinds.index(ARG_STAR2) if ARG_STAR2 in sig.arg_kinds else len(sig.arg_kinds)
-    return sig.copy_modified(
-        arg_types=[*sig.arg_types[:at], _ANY, *sig.arg_types[at:]],
-        arg_kinds=[*sig.arg_kinds[:at], ARG_NAMED, *sig.arg_kinds[at:]],
-        arg_names=[*sig.arg_names[:at], UNMATCHED, *sig.arg_names[at:]],
+    kinds = loose.arg_kinds
+    at = kinds.index(ARG_STAR2) if ARG_STAR2 in kinds else len(kinds)
+    never = loose.copy_modified(
+        arg_types=[*loose.arg_types[:at], _ANY, *loose.arg_types[at:]],
+        arg_kinds=[*kinds[:at], ARG_NAMED, *kinds[at:]],
+        arg_names=[*loose.arg_names[:at], UNMATCHED, *loose.arg_names[at:]],
     )
+    if len(_NEVER) > 4096:
+        _NEVER.clear()
+    _NEVER[id(sig.definition)] = (sig.definition, never)
+    return never
+
+
+_NEVER: dict[int, tuple[object, CallableType]] = {}
