@@ -36,11 +36,11 @@ test: $(VENV)/.installed-test
 	$(MAKE) --no-print-directory typecheck lint
 
 typecheck: $(VENV)/.installed-test
-	$(BIN)/mypy shapely_nn
+	$(BIN)/mypy shapely_nn shapely_nn_dims
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check shapely_nn
+	$(BIN)/ruff format --check shapely_nn shapely_nn_dims
 
 $(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q $(EDITABLE) '.[docs]'

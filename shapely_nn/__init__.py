@@ -129,14 +129,14 @@ if TYPE_CHECKING:
         transpose as transpose,
         zeros as zeros,
     )
-    from shapely_nn._typelevel import (
-        Add as Add,
-        AnnotationError as AnnotationError,
-        FloorDiv as FloorDiv,
-        Mul as Mul,
-    )
+    from shapely_nn._typelevel import AnnotationError as AnnotationError
     from shapely_nn.guards import (
         GuardError as GuardError,
+    )
+    from shapely_nn_dims import (
+        Add as Add,
+        FloorDiv as FloorDiv,
+        Mul as Mul,
     )
 
 

@@ -1,52 +1,14 @@
-"""Type-level dims: ``Add``, ``Mul``, ``FloorDiv`` and their reading into runtime dims.
-
-``Add[In, H]`` is a dim in a ``Tensor[...]`` annotation. The classes subclass ``int`` so that
-mypy accepts them where a size TypeVar (``bound=int``) is expected; they are never
-instantiated. At run time ``annotation_dim`` turns such an annotation into the shared normal
-form of ``_dims``.
-
-To mypy with the plugin they are precise (the plugin's type-analyze hook normalises them). To
-every other checker (pyright, Pylance, basedpyright) they are gradual, ``Any``: those cannot
-do the arithmetic, so ``Add[L[32], L[32]]`` against ``L[64]`` would be a false error there.
-``_gradual_elsewhere`` does it with a difference between the checkers: pyright applies a class
-decorator's declared return type to the class name, mypy keeps the class (python/mypy#3135).
+"""Type-level dims read into runtime dims: ``annotation_dim`` turns ``Literal[64]``, a TypeVar
+or ``Add``/``Mul``/``FloorDiv`` (defined in ``shapely_nn_dims``) into the normal form of ``_dims``.
 """
 
 from __future__ import annotations
 
 import typing
-from typing import Any, Generic, TypeVarTuple
+from typing import Any
 
 from shapely_nn._dims import Dim, DimLike, add, floordiv, mul
-
-_Ts = TypeVarTuple("_Ts")
-
-
-class _DimArith(int):
-    """Base of the type-level arithmetic dims; never instantiated."""
-
-    def __new__(cls, *args: object, **kwargs: object) -> _DimArith:
-        raise TypeError(f"{cls.__name__}[...] is a type-level dim, not a value")
-
-
-def _gradual_elsewhere(cls: type[_DimArith]) -> Any:
-    """The class itself, typed ``Any``: gradual for pyright, unchanged for mypy and at run time."""
-    return cls
-
-
-@_gradual_elsewhere
-class Add(_DimArith, Generic[*_Ts]):
-    """Type-level sum of dims: ``Tensor[Add[In, H]]`` is a vector of size ``In + H``."""
-
-
-@_gradual_elsewhere
-class Mul(_DimArith, Generic[*_Ts]):
-    """Type-level product of dims: ``Tensor[Mul[L[4], Out]]``."""
-
-
-@_gradual_elsewhere
-class FloorDiv(_DimArith, Generic[*_Ts]):
-    """Type-level exact division by a literal: ``FloorDiv[E, L[4]]`` is ``E // 4``."""
+from shapely_nn_dims import Add, FloorDiv, Mul
 
 
 class Wildcard:

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, TypeVarTuple,
 import numpy as np
 
 from shapely_nn._tensor import Tensor
-from shapely_nn._typelevel import Add
 from shapely_nn.layers._base import Array, GradRecord, Rng
 from shapely_nn.layers._recurrent_base import (
     RecurrentCache,
@@ -43,6 +42,7 @@ from shapely_nn.layers._recurrent_base import (
     weight_grads,
 )
 from shapely_nn.layers._workspace import carve
+from shapely_nn_dims import Add
 
 In = TypeVar("In", bound=int)
 H = TypeVar("H", bound=int)

@@ -29,7 +29,6 @@ from shapely_nn._tensor import (
     require_tensor,
     require_tensors,
 )
-from shapely_nn._typelevel import Add
 from shapely_nn.guards import require_positive, require_size
 from shapely_nn.layers import _fast
 from shapely_nn.layers._base import (
@@ -42,6 +41,7 @@ from shapely_nn.layers._base import (
     uniform,
 )
 from shapely_nn.layers._workspace import column_sums
+from shapely_nn_dims import Add
 
 AnyTensor = Tensor[*tuple[Any, ...]]
 

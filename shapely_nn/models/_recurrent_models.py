@@ -16,7 +16,6 @@ import numpy as np
 from shapely_nn import functional
 from shapely_nn._shape import ShapeError
 from shapely_nn._tensor import Tensor, array_of, require_tensor, require_tensors
-from shapely_nn._typelevel import Add
 from shapely_nn.guards import (
     require_index,
     require_int,
@@ -33,6 +32,7 @@ from shapely_nn.modules._compose import Chain
 from shapely_nn.modules._recurrent import LSTM, RNN
 from shapely_nn.modules._stacked import RecurrentStack
 from shapely_nn.train._losses import mse
+from shapely_nn_dims import Add
 
 In = TypeVar("In", bound=int)
 H = TypeVar("H", bound=int)

@@ -15,10 +15,10 @@ import numpy as np
 
 from shapely_nn._shape import ShapeError
 from shapely_nn._tensor import Tensor, describe, require_tensor
-from shapely_nn._typelevel import Add
 from shapely_nn.layers._base import GradRecord, Layer, Rng, as_generator
 from shapely_nn.layers._recurrent_base import AnyTensor, RecurrentCache
 from shapely_nn.modules._recurrent import GRU, LSTM, RNN, SequenceModule
+from shapely_nn_dims import Add
 
 In = TypeVar("In", bound=int)
 H = TypeVar("H", bound=int)

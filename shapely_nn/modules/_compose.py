@@ -18,7 +18,6 @@ from typing_extensions import TypeVar
 
 from shapely_nn._shape import ShapeError
 from shapely_nn._tensor import Tensor, require_tensor
-from shapely_nn._typelevel import Mul
 from shapely_nn.guards import require_size
 from shapely_nn.layers._activations import NoGrads
 from shapely_nn.layers._base import (
@@ -41,6 +40,7 @@ from shapely_nn.layers._chain import (
     describe as describe,
     sizes as sizes,
 )
+from shapely_nn_dims import Mul
 
 # Feature sizes of a module's input and output (the last axis). They default to ``Any`` so a
 # combinator built from a list (``Chain([...])``) is simply untyped.

@@ -46,8 +46,9 @@ R = TypeVar("R")
 # The names whose annotations the plugin reads (every other name: no type-analyze hook).
 _ANALYZED = frozenset((*ARITH, TENSOR, *ANNOTATED))
 # Where the dims the plugin writes into a jaxtyping annotation live (``Add`` for ``"i+h"``): a
-# module that imports nothing else of the package, so a NumPy program pays for loading it
-# alone from mypy's cache, not for shapely_nn and everything it imports.
+# package of their own that imports nothing, so a NumPy program pays for analysing (or loading
+# from mypy's cache) that alone, not shapely_nn and everything its ``__init__`` imports: mypy
+# loads a module's parent packages with it.
 DIMS_MODULE = ADD.rsplit(".", 1)[0]
 
 __all__ = [

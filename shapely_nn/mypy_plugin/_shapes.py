@@ -32,9 +32,9 @@ from shapely_nn._dims import Dim, DimLike, add, floordiv, format_dim, mul
 
 TENSOR = "shapely_nn._tensor.Tensor"
 NDARRAY = "numpy.ndarray"
-ADD = "shapely_nn._typelevel.Add"
-MUL = "shapely_nn._typelevel.Mul"
-FLOORDIV = "shapely_nn._typelevel.FloorDiv"
+ADD = "shapely_nn_dims.Add"
+MUL = "shapely_nn_dims.Mul"
+FLOORDIV = "shapely_nn_dims.FloorDiv"
 ARITH = frozenset((ADD, MUL, FLOORDIV))
 UNKNOWN = "$"
 # Recursive type aliases unfold forever; shapes never sit this deep.

@@ -29,6 +29,22 @@ def test_type_checking_imports_match_the_lazy_exports() -> None:
     assert imported == set(shapely_nn._EXPORTS) | {"functional", "guards", "io", "layers", "train"}
 
 
+def test_the_distribution_ships_both_typed_packages() -> None:
+    """``shapely_nn`` and the dims' own package (what jaxtyping programs load), each marked
+    typed (PEP 561), so that mypy reads them from an install too."""
+    import tomllib
+
+    from setuptools import find_packages
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    found = find_packages(where=str(ROOT), include=config["packages"]["find"]["include"])
+    for package in ("shapely_nn", "shapely_nn_dims"):
+        assert package in found
+        assert "py.typed" in config["package-data"][package]
+        assert (ROOT / package / "py.typed").is_file()
+    assert shapely_nn.Add.__module__ == "shapely_nn_dims"
+
+
 def test_plugin_import_does_not_load_numpy() -> None:
     code = "import sys, shapely_nn.mypy_plugin, shapely_nn._dims; print('numpy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -33,19 +33,38 @@ def test_a_jaxtyping_module_depends_on_the_dims_module() -> None:
     assert DIMS_MODULE != TENSOR_MODULE
 
 
-def test_the_dims_module_imports_no_other_part_of_the_package() -> None:
-    """What a NumPy program loads warm: the dims' module and the dim arithmetic, no more."""
-    import shapely_nn
+def test_the_dims_module_imports_nothing_but_typing() -> None:
+    """What a NumPy program loads: the dims' package, which imports no module of shapely_nn
+    (mypy would load shapely_nn's ``__init__`` with it, and so the whole library)."""
+    import importlib.util
 
-    package = Path(shapely_nn.__file__).parent
-    source = package / (DIMS_MODULE.split(".", 1)[1].replace(".", "/") + ".py")
+    spec = importlib.util.find_spec(DIMS_MODULE)
+    assert spec is not None and spec.origin is not None
+    assert "." not in DIMS_MODULE
     imported: set[str] = set()
-    for node in ast.walk(ast.parse(source.read_text())):
+    for node in ast.walk(ast.parse(Path(spec.origin).read_text())):
         if isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module)
         elif isinstance(node, ast.Import):
             imported.update(alias.name for alias in node.names)
-    assert {m for m in imported if m.startswith("shapely_nn")} <= {"shapely_nn._dims"}
+    assert imported <= {"__future__", "typing"}
+
+
+def test_a_numpy_program_never_analyses_the_library(tmp_path: Path) -> None:
+    """mypy's graph for jaxtyping code with dim arithmetic (``"i+h"``) holds the dims' package
+    and no module of shapely_nn: the library is neither analysed nor loaded for it."""
+    from mypy import build
+    from mypy.main import process_options
+
+    case = tmp_path / "ok_numpy_models.py"
+    shutil.copy(CASES / case.name, case)
+    config = write_config(tmp_path)
+    args = ["--config-file", str(config), "--cache-dir", str(tmp_path / "cache"), str(case)]
+    sources, options = process_options(args)
+    result = build.build(sources, options)
+    assert not [e for e in result.errors if ": error:" in e], result.errors
+    assert DIMS_MODULE in result.graph and "numpy" in result.graph
+    assert not [m for m in result.graph if m == "shapely_nn" or m.startswith("shapely_nn.")]
 
 
 @pytest.mark.parametrize("name", NUMPY_CASES)

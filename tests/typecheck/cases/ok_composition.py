@@ -26,7 +26,7 @@ def chains(x: Tensor[B, L[3]]) -> None:
 
 
 def recurrent(lstm: LSTM[In, H], bi: BiLSTM[H, H], head: Linear[Add[H, H], L[5]]) -> Chain[In, L[5]]:
-    reveal_type(lstm >> bi)  # N: Revealed type is "shapely_nn.layers._chain.Chain[In, shapely_nn._typelevel.Mul[Literal[2], H], shapely_nn.layers._base.AnyLead]"
+    reveal_type(lstm >> bi)  # N: Revealed type is "shapely_nn.layers._chain.Chain[In, shapely_nn_dims.Mul[Literal[2], H], shapely_nn.layers._base.AnyLead]"
     return lstm >> bi >> head
 
 

@@ -8,5 +8,5 @@ H = TypeVar("H", bound=int)
 
 
 def heads(x: Tensor[Mul[L[4], H]], y: Tensor[FloorDiv[Mul[L[4], H], L[4]]], z: Tensor[FloorDiv[E, L[4]]]) -> Tensor[H]:
-    reveal_type(z)  # N: Revealed type is "shapely_nn._tensor.Tensor[shapely_nn._typelevel.FloorDiv[E, Literal[4]]]"
+    reveal_type(z)  # N: Revealed type is "shapely_nn._tensor.Tensor[shapely_nn_dims.FloorDiv[E, Literal[4]]]"
     return y

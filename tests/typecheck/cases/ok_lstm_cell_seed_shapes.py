@@ -13,7 +13,7 @@ def lstm_cell(
     gates: Linear[Add[In, H, H], Add[H, H]], x: Tensor[B, In], h: Tensor[B, H], c: Tensor[B, H]
 ) -> Tensor[B, Add[H, H]]:
     xhc = concat([x, h, c])
-    reveal_type(xhc)  # N: Revealed type is "shapely_nn._tensor.Tensor[B, shapely_nn._typelevel.Add[shapely_nn._typelevel.Mul[Literal[2], H], In]]"
+    reveal_type(xhc)  # N: Revealed type is "shapely_nn._tensor.Tensor[B, shapely_nn_dims.Add[shapely_nn_dims.Mul[Literal[2], H], In]]"
     z = gates(xhc)
-    reveal_type(z)  # N: Revealed type is "shapely_nn._tensor.Tensor[B, shapely_nn._typelevel.Mul[Literal[2], H]]"
+    reveal_type(z)  # N: Revealed type is "shapely_nn._tensor.Tensor[B, shapely_nn_dims.Mul[Literal[2], H]]"
     return tanh(z) * sigmoid(z)

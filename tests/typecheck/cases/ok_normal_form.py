@@ -21,7 +21,7 @@ def collect(x: Tensor[Add[H, In, H]]) -> Tensor[Add[In, Mul[L[2], H]]]:
 
 
 def distribute(x: Tensor[Mul[L[2], Add[H, L[3]]]]) -> Tensor[Add[Mul[L[2], H], L[6]]]:
-    reveal_type(x)  # N: Revealed type is "shapely_nn._tensor.Tensor[shapely_nn._typelevel.Add[shapely_nn._typelevel.Mul[Literal[2], H], Literal[6]]]"
+    reveal_type(x)  # N: Revealed type is "shapely_nn._tensor.Tensor[shapely_nn_dims.Add[shapely_nn_dims.Mul[Literal[2], H], Literal[6]]]"
     return x
 
 

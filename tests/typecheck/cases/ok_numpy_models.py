@@ -21,7 +21,7 @@ def rnn_cell(
     x: Float[np.ndarray, "b i"], h: Float[np.ndarray, "b h"], w: Float[np.ndarray, "i+h h"]
 ) -> Float[np.ndarray, "b h"]:
     xh = np.concatenate([x, h], axis=-1)
-    reveal_type(xh)  # N: Revealed type is "numpy.ndarray[tuple[b, shapely_nn._typelevel.Add[h, i]], numpy.dtype[Any]]"
+    reveal_type(xh)  # N: Revealed type is "numpy.ndarray[tuple[b, shapely_nn_dims.Add[h, i]], numpy.dtype[Any]]"
     return np.tanh(xh @ w)
 
 
