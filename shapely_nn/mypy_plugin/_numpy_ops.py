@@ -20,6 +20,7 @@ from mypy.nodes import (
     Context,
     EllipsisExpr,
     Expression,
+    FloatExpr,
     IntExpr,
     ListExpr,
     NameExpr,
@@ -957,7 +958,8 @@ def _ufunc_on_loose_arrays(ctx: MethodSigContext, receiver: object) -> bool:
         return False
     arrays = 0
     for arg in call.args:
-        if not isinstance(arg, (NameExpr, OpExpr, CallExpr)):
+        # Kinds mypy caches or types at once: read again per item, they cost next to nothing.
+        if not isinstance(arg, (NameExpr, OpExpr, CallExpr, IntExpr, FloatExpr)):
             return False
         p = get_proper_type(ctx.api.get_expression_type(arg))
         if isinstance(p, LiteralType):

@@ -35,6 +35,10 @@ def reduce(x: Float[np.ndarray, "b 3"]) -> None:
 
 def wrapped(x: Float[np.ndarray, "b 3"], y: Float[np.ndarray, "3"]) -> None:
     t = np.tanh(x * y)
+
+
+def clipped(x: Float[np.ndarray, "b 3"]) -> None:
+    r = np.maximum(x, 0.0)
 '''
 
 MISUSED = '''\
@@ -83,9 +87,11 @@ def test_a_ufunc_on_loose_arrays_infers_its_operand_twice_not_once_per_item(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``np.tanh(x * y)``: ``x * y`` checked without a type context and in the one item's
-    (its three items each checked it again before), ``tanh`` itself once."""
+    (its three items each checked it again before), ``tanh`` itself once; ``np.maximum(x,
+    0.0)`` once (four items before)."""
     _, calls = _checked(tmp_path, PROGRAM, monkeypatch)
     assert calls["14"] == 3, calls
+    assert calls["18"] == 1, calls
 
 
 def test_the_set_aside_items_never_show_in_a_message(
