@@ -281,50 +281,37 @@ def gemm_at(
     block(c, c_at, m, n, ldc)[...] = a_block @ b_block
 
 
-def _gemm_at32(
-    trans_a: bool,
-    trans_b: bool,
-    m: int,
-    n: int,
-    k: int,
-    a: Array,
-    a_at: int,
-    lda: int,
-    b: Array,
-    b_at: int,
-    ldb: int,
-    c: Array,
-    c_at: int,
-    ldc: int,
-) -> None:
-    if m > 0 and n > 0:
-        op_a = _TRANS if trans_a else _NO_TRANS
-        op_b = _TRANS if trans_b else _NO_TRANS
-        a_p, b_p, c_p = _address(a, a_at), _address(b, b_at), _address(c, c_at)
-        _sgemm(_ROW_MAJOR, op_a, op_b, m, n, k, _ONE, a_p, lda, b_p, ldb, _ZERO, c_p, ldc)
+def _gemm_at_with(gemm: Any, one: Any, zero: Any) -> Callable[..., None]:
+    """``gemm_at``'s implementation on one of the bound BLAS functions (``?gemm``), with its
+    ``alpha = 1`` and ``beta = 0`` in that function's dtype."""
+
+    def impl(
+        trans_a: bool,
+        trans_b: bool,
+        m: int,
+        n: int,
+        k: int,
+        a: Array,
+        a_at: int,
+        lda: int,
+        b: Array,
+        b_at: int,
+        ldb: int,
+        c: Array,
+        c_at: int,
+        ldc: int,
+    ) -> None:
+        if m > 0 and n > 0:
+            op_a = _TRANS if trans_a else _NO_TRANS
+            op_b = _TRANS if trans_b else _NO_TRANS
+            a_p, b_p, c_p = _address(a, a_at), _address(b, b_at), _address(c, c_at)
+            gemm(_ROW_MAJOR, op_a, op_b, m, n, k, one, a_p, lda, b_p, ldb, zero, c_p, ldc)
+
+    return impl
 
 
-def _gemm_at64(
-    trans_a: bool,
-    trans_b: bool,
-    m: int,
-    n: int,
-    k: int,
-    a: Array,
-    a_at: int,
-    lda: int,
-    b: Array,
-    b_at: int,
-    ldb: int,
-    c: Array,
-    c_at: int,
-    ldc: int,
-) -> None:
-    if m > 0 and n > 0:
-        op_a = _TRANS if trans_a else _NO_TRANS
-        op_b = _TRANS if trans_b else _NO_TRANS
-        a_p, b_p, c_p = _address(a, a_at), _address(b, b_at), _address(c, c_at)
-        _dgemm(_ROW_MAJOR, op_a, op_b, m, n, k, 1.0, a_p, lda, b_p, ldb, 0.0, c_p, ldc)
+_gemm_at32 = _gemm_at_with(_sgemm, _ONE, _ZERO)
+_gemm_at64 = _gemm_at_with(_dgemm, 1.0, 0.0)
 
 
 def _gemm_at_overload(

@@ -48,6 +48,7 @@ from mypy.types import (
 
 from shapely_nn._dims import Dim, add, floordiv, mul
 from shapely_nn.mypy_plugin._context import check_context
+from shapely_nn.mypy_plugin._memo import ByIdentity
 from shapely_nn.mypy_plugin._ops import (
     NOT_STATIC,
     OpCall,
@@ -167,20 +168,17 @@ def _unknown_dtype(p: Instance) -> bool:
 
 # mypy tries each of NumPy's overloads on the same operand types in turn: reading an array type
 # once serves them all (keyed by the type object, which is kept to check it is the same).
-_READ: dict[int, tuple[Instance, Shape, dict[str, Type], bool]] = {}
+_READ: ByIdentity[tuple[Shape, dict[str, Type], bool]] = ByIdentity(512)
 
 
 def _read_array(p: Instance) -> tuple[Shape, dict[str, Type], bool]:
     """An array type's shape, the atoms it names, and whether it has dims (memoised)."""
-    hit = _READ.get(id(p))
-    if hit is not None and hit[0] is p:
-        return hit[1], hit[2], hit[3]
+    hit = _READ.get(p)
+    if hit is not None:
+        return hit
     atoms: dict[str, Type] = {}
     shape = shape_of(p, atoms, formal=False)
-    if len(_READ) > 512:
-        _READ.clear()
-    _READ[id(p)] = (p, shape, atoms, array_has_dims(p))
-    return shape, atoms, _READ[id(p)][3]
+    return _READ.put(p, (shape, atoms, array_has_dims(p)))
 
 
 Rule = Callable[[ArrayCall], Type]
@@ -972,21 +970,18 @@ def _ufunc_on_loose_arrays(ctx: MethodSigContext, receiver: object) -> bool:
 
 
 # mypy asks ``loose_signature`` once per overload item with the same receiver type.
-_LOOSE: dict[int, tuple[object, bool]] = {}
+_LOOSE: ByIdentity[bool] = ByIdentity(512)
 
 
 def _loose(p: object) -> bool:
     """An array with dims and no known dtype (memoised by the type object)."""
-    hit = _LOOSE.get(id(p))
-    if hit is not None and hit[0] is p:
-        return hit[1]
-    verdict = (
+    hit = _LOOSE.get(p)
+    if hit is not None:
+        return hit
+    return _LOOSE.put(
+        p,
         isinstance(p, Instance)
         and p.type.fullname == NDARRAY
         and array_has_dims(p)
-        and _unknown_dtype(p)
+        and _unknown_dtype(p),
     )
-    if len(_LOOSE) > 512:
-        _LOOSE.clear()
-    _LOOSE[id(p)] = (p, verdict)
-    return verdict

@@ -37,6 +37,8 @@ from mypy.nodes import (
 from mypy.plugin import MethodSigContext
 from mypy.types import AnyType, CallableType, TypeOfAny
 
+from shapely_nn.mypy_plugin._memo import ByIdentity
+
 _ANY = AnyType(TypeOfAny.special_form)
 # A keyword-only parameter no call passes: an item that requires it never fits a call.
 UNMATCHED = "__shapely_nn_later_overload_item__"
@@ -88,7 +90,7 @@ class _Pass:
 # Per call expression and method name (``a - b`` may try ``__sub__``, then ``__rsub__``).
 _PASSES: dict[tuple[int, str | None], _Pass] = {}
 # An overload item's definition -> its position among the overload's items.
-_INDEX: dict[int, tuple[object, int]] = {}
+_INDEX: ByIdentity[int] = ByIdentity(4096)
 
 
 def _item_index(sig: CallableType) -> int | None:
@@ -96,9 +98,9 @@ def _item_index(sig: CallableType) -> int | None:
     item = sig.definition
     if not isinstance(item, Decorator):
         return None
-    hit = _INDEX.get(id(item))
-    if hit is not None and hit[0] is item:
-        return hit[1]
+    hit = _INDEX.get(item)
+    if hit is not None:
+        return hit
     info = item.func.info
     overload = info.names.get(item.name) if info is not None else None
     node = overload.node if overload is not None else None
@@ -106,10 +108,7 @@ def _item_index(sig: CallableType) -> int | None:
         return None
     for k, candidate in enumerate(node.items):
         if candidate is item:
-            if len(_INDEX) > 4096:
-                _INDEX.clear()
-            _INDEX[id(item)] = (item, k)
-            return k
+            return _INDEX.put(item, k)
     return None
 
 
@@ -160,9 +159,9 @@ def _fits(
 def _never(sig: CallableType, loosen: Callable[[CallableType], CallableType]) -> CallableType:
     """The item with a required keyword-only parameter that no call passes (one per item:
     mypy drops it on the count alone, so neither its receiver nor its types are ever read)."""
-    hit = _NEVER.get(id(sig.definition))
-    if hit is not None and hit[0] is sig.definition:
-        return hit[1]
+    hit = _NEVER.get(sig.definition)
+    if hit is not None:
+        return hit
     loose = loosen(sig)
     # Keyword-only parameters go before ``**kwargs``, if there is one.
     kinds = loose.arg_kinds
@@ -172,10 +171,7 @@ def _never(sig: CallableType, loosen: Callable[[CallableType], CallableType]) ->
         arg_kinds=[*kinds[:at], ARG_NAMED, *kinds[at:]],
         arg_names=[*loose.arg_names[:at], UNMATCHED, *loose.arg_names[at:]],
     )
-    if len(_NEVER) > 4096:
-        _NEVER.clear()
-    _NEVER[id(sig.definition)] = (sig.definition, never)
-    return never
+    return _NEVER.put(sig.definition, never)
 
 
-_NEVER: dict[int, tuple[object, CallableType]] = {}
+_NEVER: ByIdentity[CallableType] = ByIdentity(4096)

@@ -12,6 +12,7 @@ from typing import Any
 import numba
 import numpy as np
 import pytest
+from _fallback import assert_falls_back
 
 from shapely_nn import Tensor
 from shapely_nn.layers import MultiHeadAttention, TransformerEncoderLayer, _fast
@@ -126,26 +127,12 @@ def test_encoder_layer_call_paths_agree(dtype: Any, activation: Any) -> None:
 
 
 def test_a_failing_inference_kernel_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    import numba.core.errors as numba_errors
-
     saved = (_fast._kernels, _fast._forced)
     _fast.set_fast_kernels(True)
-    kernels = _fast.kernels()
-    assert kernels is not None
-
-    def broken(*args: object) -> None:
-        raise numba_errors.TypingError("simulated typing failure")
-
     rng = np.random.default_rng(1)
     layer = TransformerEncoderLayer(8, 2, 16, rng=0, dtype=np.float64)
     x = Tensor(rng.standard_normal((2, 5, 8)))
     try:
-        with _fast.fast_kernels(False):
-            expected = layer(x).numpy()
-        monkeypatch.setattr(kernels, "attention_heads", broken)
-        with pytest.warns(_fast.FastKernelWarning, match="compiled kernel failed.*TypingError"):
-            got = layer(x).numpy()
-        np.testing.assert_array_equal(got, expected)
-        assert not _fast.fast_kernels_enabled()
+        assert_falls_back(monkeypatch, layer, x, "attention_heads")
     finally:
         _fast._kernels, _fast._forced = saved

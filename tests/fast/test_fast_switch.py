@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _fallback import assert_falls_back
 
 from shapely_nn import Tensor
 from shapely_nn.layers import _fast
@@ -103,24 +104,10 @@ def test_missing_numba_warns_when_asked(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_a_kernel_that_fails_to_compile_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    import numba.core.errors as numba_errors
-
-    kernels = _fast.kernels()
-    assert kernels is not None
-
-    def broken(*args: object) -> None:
-        raise numba_errors.TypingError("simulated typing failure")
-
     rng = np.random.default_rng(3)
     layer = GRU(3, 4, rng=0, dtype=np.float64)
     x: Tensor[Any, Any, Any] = Tensor(rng.standard_normal((5, 2, 3)))
-    with _fast.fast_kernels(False):
-        expected = layer(x).numpy()
-    monkeypatch.setattr(kernels, "gru_loop", broken)
-    with pytest.warns(_fast.FastKernelWarning, match="compiled kernel failed.*TypingError"):
-        got = layer(x).numpy()
-    np.testing.assert_array_equal(got, expected)
-    assert not _fast.fast_kernels_enabled()
+    assert_falls_back(monkeypatch, layer, x, "gru_loop")
 
 
 def test_a_user_error_inside_a_run_is_not_swallowed(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -102,3 +102,18 @@ def test_the_set_aside_items_never_show_in_a_message(
     assert UNMATCHED not in stdout
     errors = [line.split(":")[1] for line in stdout.splitlines() if ": error:" in line]
     assert sorted(set(errors)) == ["6", "7", "8", "9"], stdout
+
+
+def test_answers_are_kept_by_identity_and_bounded() -> None:
+    """The plugin's memo finds an answer for the very object only (an equal one is another
+    type to mypy's hooks), and drops everything once full."""
+    from shapely_nn.mypy_plugin._memo import ByIdentity
+
+    memo: ByIdentity[int] = ByIdentity(2)
+    a, b, c = [0], [0], [1]
+    assert memo.put(a, 1) == 1
+    assert memo.get(a) == 1
+    assert memo.get(b) is None
+    memo.put(b, 2)
+    memo.put(c, 3)
+    assert (memo.get(a), memo.get(b), memo.get(c)) == (None, None, 3)
